@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh clone: `make demo` and `make test`.
+# Each creates the virtual environment in .venv and installs what it needs first.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
+
+.PHONY: demo test bench notebooks clean
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base
+	$(PIP) install -e '.[test]'
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.base
+	$(PIP) install -e '.[bench]'
+	touch $@
+
+demo: $(VENV)/.base
+	$(PY) -m nn.demo
+
+test: $(VENV)/.test
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.bench
+	$(PY) bench/run.py
+
+notebooks: $(VENV)/.test
+	$(PY) -m pytest -q --nbmake --overwrite notebooks/
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,127 @@
+"""Walking the graph: topological order and the backward pass.
+
+``backward()`` visits every node after all the nodes that use it, that is, in
+reverse topological order. At each node it asks the node's rule (from
+``derivatives.py``) how the gradient arriving at the node splits among the
+node's inputs, and adds each share to that input's total. When a Value feeds
+several later nodes, its shares add up: that is the multivariable chain rule.
+
+Both walks use an explicit stack instead of recursion, so a graph may be
+millions of operations deep.
+"""
+
+import math
+
+from .modes import _mode
+from .value import Value
+
+
+def topological_order(root):
+    """Every Value ``root`` depends on, each after all of its parents; ``root`` last."""
+    if not isinstance(root, Value):
+        raise TypeError(f"topological_order() needs a Value, not {type(root).__name__}")
+    order = []
+    expanded = set()  # nodes whose inputs have been put on the stack
+    done = set()  # nodes already in `order`
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in done:
+            continue
+        if node in expanded:  # back again: every input is done, so the node takes its place
+            done.add(node)
+            order.append(node)
+            continue
+        expanded.add(node)
+        stack.append(node)  # to come back to after its inputs
+        for x in node._inputs:
+            if isinstance(x, Value) and x not in done:
+                stack.append(x)
+    return order
+
+
+def gradients(root, seed=1.0, create_graph=False):
+    """The gradient of ``root`` with respect to every Value it depends on, as a dict.
+
+    ``seed`` is the gradient that starts the pass, d(root)/d(root) = 1 by
+    default. With ``create_graph`` the gradients are Values with graphs of their
+    own; otherwise they are plain floats and nothing new is recorded.
+    """
+    checking = _mode.get().checking
+    grads = {root: seed}
+    for node in reversed(topological_order(root)):
+        rule = node._rule
+        if rule is None:  # a leaf: nothing to pass on
+            continue
+        inputs = node._inputs
+        upstream = grads[node]
+        if create_graph:
+            shares = rule(upstream, node, *inputs)
+        else:
+            shares = rule(upstream, node.data, *[x.data if isinstance(x, Value) else x for x in inputs])
+        for x, share in zip(inputs, shares):
+            if isinstance(x, Value):  # constants take no gradient
+                if checking:
+                    _check_share(node, share)
+                previous = grads.get(x)
+                grads[x] = share if previous is None else previous + share
+    return grads
+
+
+def _check_share(node, share):
+    number = share.data if isinstance(share, Value) else share
+    if not math.isfinite(number):
+        from .checks import anomaly_error
+
+        raise anomaly_error(f"the backward rule of {node.op} produced {number}", node.op, node._inputs, start=node)
+
+
+def _seed(grad, create_graph):
+    if isinstance(grad, Value):
+        return grad if create_graph else grad.data
+    if isinstance(grad, bool) or not isinstance(grad, (int, float)):
+        try:
+            grad = float(grad)  # NumPy scalars and other real numbers
+        except (TypeError, ValueError):
+            raise TypeError(f"backward(grad=...) must be a real number, not {type(grad).__name__}") from None
+    grad = float(grad)
+    return Value(grad) if create_graph else grad
+
+
+def backward(root, grad=1.0, create_graph=False):
+    """Reverse-mode pass from ``root``, with PyTorch's rules for ``.grad``.
+
+    - Leaves (Values you created, such as parameters) **accumulate**: two
+      passes give twice the gradient, so training loops zero them each step.
+    - Every intermediate Value holds the gradient of the latest pass alone.
+    - With ``create_graph=True`` the gradients are Values that can themselves
+      be differentiated, which gives second derivatives.
+    """
+    seed = _seed(grad, create_graph)
+    for node, g in gradients(root, seed, create_graph).items():
+        if node._rule is not None:
+            node.grad = g  # an intermediate: the latest pass
+        else:
+            current = node.grad
+            if isinstance(current, Value) or current != 0.0:
+                node.grad = current + g  # a leaf: accumulate
+            else:
+                node.grad = g
+
+
+def grad(output, inputs, create_graph=False):
+    """The gradients of ``output`` with respect to each of ``inputs``, leaving ``.grad`` alone.
+
+    Returns a tuple with one entry per input; an input that ``output`` does
+    not depend on gets 0.0.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() needs a Value as output, not {type(output).__name__}")
+    if isinstance(inputs, Value):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"grad() inputs must be Values, not {type(x).__name__}")
+    found = gradients(output, _seed(1.0, create_graph), create_graph)
+    return tuple(found.get(x, 0.0) for x in inputs)

@@ -1,0 +1,184 @@
+"""The formula sheet: how the gradient flows back through every operation.
+
+Each rule answers one question. A node was computed as ``result = op(*inputs)``
+and the backward pass has arrived at it carrying ``grad``, the derivative of the
+final output with respect to ``result``. By the chain rule, the derivative of
+the output with respect to each input is ``grad`` times the local derivative
+``d result / d input``. A rule returns those products, one per input, in order.
+
+Every rule is written with ordinary arithmetic, so the same rule serves two
+cases:
+
+- plain floats, the fast path used by an ordinary ``backward()``;
+- Values, when ``backward(create_graph=True)`` asks for gradients that are
+  themselves differentiable. The arithmetic then records a new graph, which is
+  how second derivatives come for free.
+
+Inputs that were plain numbers (the ``2.0`` in ``x * 2.0``) are constants: the
+engine ignores whatever a rule returns for them, and a rule returns ``None``
+where computing it would be wasted or undefined.
+
+The engine knows nothing about any particular operation; this sheet knows
+nothing about walking graphs.
+"""
+
+import math
+
+# A few functions appear inside the rules. These helpers apply them to a float
+# or a Value alike, so one formula serves both passes.
+
+
+NUMBER = (float, int)
+
+
+def cos(x):
+    return math.cos(x) if isinstance(x, NUMBER) else x.cos()
+
+
+def sin(x):
+    return math.sin(x) if isinstance(x, NUMBER) else x.sin()
+
+
+def log(x):
+    return math.log(x) if isinstance(x, NUMBER) else x.log()
+
+
+def sigmoid(x):
+    return stable_sigmoid(x) if isinstance(x, NUMBER) else x.sigmoid()
+
+
+def power(base, exponent):
+    if isinstance(base, NUMBER) and isinstance(exponent, NUMBER):
+        return float_power(base, exponent)
+    return base**exponent
+
+
+def reciprocal(x):
+    """1 / x, where a float 0 gives infinity as in IEEE arithmetic (and PyTorch)."""
+    if isinstance(x, NUMBER) and x == 0:
+        return math.copysign(math.inf, x)
+    return 1.0 / x
+
+
+# Float versions of the functions that Python's math module leaves unsafe.
+
+
+def stable_sigmoid(x):
+    """1 / (1 + e^-x) without overflow at either end of the float range."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def float_power(base, exponent):
+    """base ** exponent for floats, with infinity instead of OverflowError."""
+    try:
+        return base**exponent
+    except OverflowError:
+        negative = base < 0.0 and exponent == int(exponent) and int(exponent) % 2 == 1
+        return -math.inf if negative else math.inf
+    except ZeroDivisionError:  # 0 ** negative: only reached inside rules
+        return math.inf
+
+
+# ---------------------------------------------------------------------------
+# The rules: d(output)/d(input) = grad * d(result)/d(input)
+# ---------------------------------------------------------------------------
+
+
+def add(grad, result, a, b):  # a + b
+    return grad, grad
+
+
+def subtract(grad, result, a, b):  # a - b
+    return grad, -grad
+
+
+def multiply(grad, result, a, b):  # a * b
+    return grad * b, grad * a
+
+
+def divide(grad, result, a, b):  # a / b:  d/da = 1/b,  d/db = -a/b² = -result/b
+    return grad / b, -grad * result / b
+
+
+def negate(grad, result, x):  # -x
+    return (-grad,)
+
+
+def absolute(grad, result, x):  # |x|: the sign of x, and 0 at the kink
+    return (grad * ((x > 0) - (x < 0)),)
+
+
+def power_constant(grad, result, x, n):  # x ** n, n a number: n·x^(n-1)
+    return grad * n * power(x, n - 1), None
+
+
+def exponential_constant(grad, result, a, x):  # a ** x, a a number: a^x·ln(a)
+    if a > 0:
+        return None, grad * result * math.log(a)
+    if a == 0:
+        return None, grad * 0.0  # as in PyTorch: 0 ** x is flat for x > 0
+    return None, grad * math.nan  # ln of a negative base is not real
+
+
+def power_value(grad, result, x, y):  # x ** y, both Values
+    d_x = grad * y * power(x, y - 1)
+    if x > 0:
+        d_y = grad * result * log(x)
+    elif x == 0:
+        d_y = grad * 0.0  # as in PyTorch: 0 ** y is flat in y for y > 0
+    else:
+        d_y = grad * math.nan  # ln of a negative base is not real
+    return d_x, d_y
+
+
+def exp(grad, result, x):  # e^x is its own derivative
+    return (grad * result,)
+
+
+def log_(grad, result, x):  # ln x: 1/x
+    return (grad / x,)
+
+
+def sqrt(grad, result, x):  # √x: 1/(2√x), infinite at 0
+    return (grad * 0.5 * reciprocal(result),)
+
+
+def tanh(grad, result, x):  # tanh x: 1 - tanh²x
+    return (grad * (1.0 - result * result),)
+
+
+def sigmoid_(grad, result, x):  # σ(x): σ(x)·(1 - σ(x))
+    return (grad * result * (1.0 - result),)
+
+
+def relu(grad, result, x):  # max(0, x): 1 where x > 0, else 0
+    return (grad * (1.0 if x > 0 else 0.0),)
+
+
+def leaky_relu(grad, result, x, slope):  # x where x > 0, else slope·x
+    return grad * (1.0 if x > 0 else slope), None
+
+
+def softplus(grad, result, x):  # ln(1 + e^x): σ(x)
+    return (grad * sigmoid(x),)
+
+
+def sin_(grad, result, x):  # sin x: cos x
+    return (grad * cos(x),)
+
+
+def cos_(grad, result, x):  # cos x: -sin x
+    return (-grad * sin(x),)
+
+
+def sum_(grad, result, *terms):  # t1 + t2 + ...: 1 for every term
+    return (grad,) * len(terms)
+
+
+def dot(grad, result, *weights_then_inputs):  # w1·x1 + w2·x2 + ...
+    half = len(weights_then_inputs) // 2
+    weights, inputs = weights_then_inputs[:half], weights_then_inputs[half:]
+    return [grad * x for x in inputs] + [grad * w for w in weights]

