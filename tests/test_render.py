@@ -16,9 +16,10 @@ SVG = "{http://www.w3.org/2000/svg}"
 REPO = Path(__file__).resolve().parent.parent
 UNICODE_LABELS = ["∂L/∂x", "ß", "😀", 'a < b & "c"']
 SOURCE = (
-    "digraph { rankdir=LR; node [shape=record];\n"
-    + "".join(f'  n{i} [label="{{ {lab} | data 1.0000 }}"];\n' for i, lab in enumerate(UNICODE_LABELS))
-    + '  n0 -> n1 -> n2 -> n3; n0 -> "+";\n}'
+    "digraph { rankdir=LR;\n"
+    + "".join(f'  n{i} [label="{lab}"];\n' for i, lab in enumerate(lab.replace('"', r'\"') for lab in UNICODE_LABELS))
+    + '  n0 -> n1 -> n2 -> n3; n0 -> "+";\n'
+    + '  v [shape=record, label="{ x | data 2.0000 | grad 1.0000 }"]; v -> n0;\n}'
 )
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz 'dot' on PATH")
@@ -43,8 +44,8 @@ def texts(svg):
 
 def run_python(code, **env):
     """Run code in a fresh Python process with the given environment variables."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), **env}
-    env.pop("CHAINRULE_RENDERER", None)
+    base = {k: v for k, v in os.environ.items() if k != "CHAINRULE_RENDERER"}
+    env = {**base, "PYTHONPATH": str(REPO), **env}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     return done.stdout
