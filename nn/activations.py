@@ -1,0 +1,33 @@
+"""Activation functions by name.
+
+A layer is told its nonlinearity as a word (``"tanh"``, ``"relu"``, ...).
+This table turns the word into the ``Value`` method that applies it, once,
+when the layer is built, so a forward pass pays nothing for the lookup.
+``"linear"`` maps to ``None``: no node at all, the weighted sum is the output.
+"""
+
+from autograd import Value
+
+ACTIVATIONS = {
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "linear": None,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01, as in PyTorch
+    "softplus": Value.softplus,
+}
+
+
+def check_activation(name, what="activation"):
+    """Return ``name`` if it names an activation; otherwise say which names exist."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a name such as 'tanh', not {type(name).__name__}")
+    if name not in ACTIVATIONS:
+        valid = ", ".join(repr(n) for n in ACTIVATIONS)
+        raise ValueError(f"unknown {what} {name!r}; choose one of {valid}")
+    return name
+
+
+def activation_function(name, what="activation"):
+    """The function for ``name`` (a ``Value`` method), or ``None`` for ``"linear"``."""
+    return ACTIVATIONS[check_activation(name, what)]

@@ -1,0 +1,252 @@
+"""Neurons, layers and multilayer perceptrons, built from ``Value``s.
+
+A ``Neuron`` computes ``activation(w · x + b)``. A ``Layer`` is a list of
+neurons that read the same inputs. An ``MLP`` is a chain of layers, each
+reading the outputs of the one before.
+
+By default a neuron's weighted sum is one fused ``dot`` node (the bias rides
+along as a weight whose input is the constant 1.0), so a forward pass adds
+two nodes per neuron: ``dot`` and the activation. ``fused=False`` builds
+micrograd's fine-grained graph instead, one ``*`` node per weight and a chain
+of ``+`` nodes, which is slower but shows every step when drawn.
+"""
+
+import builtins
+import numbers
+
+import autograd
+from autograd import Value
+
+from .activations import activation_function, check_activation
+from .initializers import check_init, draw, make_rng
+
+
+class Module:
+    """Anything with parameters: a neuron, a layer, a whole model.
+
+    Parameters are found by looking through the object's public attributes:
+    a ``Value`` is a parameter, a ``Module`` contributes its own, and lists,
+    tuples and dicts are searched item by item. A subclass only has to store
+    its Values and sub-modules as attributes. Names follow the attributes, as
+    in PyTorch: ``"layers.0.neurons.3.w.1"``.
+    """
+
+    def named_parameters(self):
+        """``(name, Value)`` pairs in a stable order; a shared Value is listed once."""
+        seen = set()
+        pairs = []
+        for name, p in _walk(self, ""):
+            if id(p) not in seen:
+                seen.add(id(p))
+                pairs.append((name, p))
+        return pairs
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self):
+        """Set every parameter's gradient to 0 before the next backward pass."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self):
+        """Every parameter's value as ``{name: float}``."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state):
+        """Copy values from ``state`` (as made by ``state_dict``) into the parameters.
+
+        Everything is checked before anything changes: if a name is missing
+        or unexpected, or a value is not a finite real number, this raises
+        (``ValueError`` or ``TypeError``, naming the problem) and the model
+        keeps its old values.
+        """
+        from .state import check_state
+
+        targets = self.named_parameters()
+        values = check_state(state, [name for name, _ in targets])
+        for (_, p), number in zip(targets, values):
+            p.data = number
+
+    def save(self, path):
+        """Write the model (architecture and weights) to ``path`` as JSON."""
+        from .state import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Rebuild a model written by ``save``: ``model = MLP.load("model.json")``."""
+        from .state import load_model
+
+        return load_model(path, expected=cls)
+
+
+def _walk(value, name):
+    """Every ``(name, Value)`` inside ``value``, depth first, in attribute order."""
+    if isinstance(value, Value):
+        yield name, value
+    elif isinstance(value, Module):
+        prefix = name + "." if name else ""
+        for attr, item in vars(value).items():
+            if not attr.startswith("_"):
+                yield from _walk(item, prefix + attr)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{name}.{i}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, f"{name}.{key}")
+
+
+# ---------------------------------------------------------------------------
+
+
+class Neuron(Module):
+    """``activation(w · x + b)`` for an input ``x`` of ``nin`` numbers or Values.
+
+    >>> n = Neuron(2, seed=0)
+    >>> y = n([1.0, -2.0])
+    >>> y.op, y.parents[0].op
+    ('tanh', 'dot')
+    """
+
+    def __init__(self, nin, activation="tanh", seed=None, init="uniform", fused=True, fan_out=1):
+        self.nin = _count(nin, "nin")
+        self.activation = check_activation(activation)
+        self.init = check_init(init)
+        self.fused = bool(fused)
+        weights, bias = draw(init, self.nin, _count(fan_out, "fan_out"), make_rng(seed))
+        self.w = [Value(w, label=f"w{i}") for i, w in enumerate(weights)]
+        self.b = Value(bias, label="b")
+        self._activate = activation_function(activation)
+
+    def __call__(self, x):
+        return self._forward(_inputs(x, self.nin))
+
+    def _forward(self, x):
+        """The output for inputs ``x`` whose length is already checked."""
+        if self.fused:
+            z = autograd.dot((*self.w, self.b), (*x, 1.0))
+        else:  # micrograd's graph: b + w0*x0 + w1*x1 + ..., one node per operation
+            z = builtins.sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        activate = self._activate
+        return z if activate is None else activate(z)
+
+    def config(self):
+        """The constructor arguments that rebuild this architecture."""
+        return {"nin": self.nin, "activation": self.activation, "init": self.init, "fused": self.fused}
+
+    def __repr__(self):
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list."""
+
+    def __init__(self, nin, nout, activation="tanh", seed=None, init="uniform", fused=True):
+        self.nin = _count(nin, "nin")
+        self.nout = _count(nout, "nout")
+        self.activation = check_activation(activation)
+        self.init = check_init(init)
+        self.fused = bool(fused)
+        rng = make_rng(seed)  # one generator for all neurons, so they differ
+        self.neurons = [Neuron(nin, activation, rng, init, fused, fan_out=nout) for _ in range(self.nout)]
+
+    def __call__(self, x):
+        x = _inputs(x, self.nin)
+        return [n._forward(x) for n in self.neurons]
+
+    def config(self):
+        return {
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+            "init": self.init,
+            "fused": self.fused,
+        }
+
+    def __repr__(self):
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multilayer perceptron: ``MLP(2, [16, 16, 1])`` has two hidden layers of 16.
+
+    Hidden layers use ``activation``; the last layer uses ``output_activation``
+    (linear by default, so a regression or a logit is not squashed). Calling
+    the model returns a ``Value`` when the last layer has one output, else a
+    list of Values.
+    """
+
+    def __init__(
+        self,
+        nin,
+        nouts,
+        activation="tanh",
+        seed=None,
+        init="uniform",
+        output_activation="linear",
+        fused=True,
+    ):
+        self.nin = _count(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+            raise TypeError(f"nouts must be a list of layer widths such as [16, 16, 1], not {type(nouts).__name__}")
+        self.nouts = [_count(n, "every layer width in nouts") for n in nouts]
+        if not self.nouts:
+            raise ValueError("nouts must name at least one layer, e.g. [16, 16, 1]")
+        self.activation = check_activation(activation)
+        self.output_activation = check_activation(output_activation, "output_activation")
+        self.init = check_init(init)
+        self.fused = bool(fused)
+        rng = make_rng(seed)
+        sizes = [self.nin] + self.nouts
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng, init, fused)
+            for i in range(len(self.nouts))
+        ]
+
+    def __call__(self, x):
+        x = _inputs(x, self.nin)
+        for layer in self.layers:
+            x = [n._forward(x) for n in layer.neurons]
+        return x[0] if len(x) == 1 else x
+
+    def config(self):
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "init": self.init,
+            "fused": self.fused,
+        }
+
+    def __repr__(self):
+        extra = "" if self.output_activation == "linear" else f", output_activation={self.output_activation!r}"
+        return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{extra})"
+
+
+# ---------------------------------------------------------------------------
+
+
+def _count(n, what):
+    """A positive whole number (a size), or a clear error."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{what} must be a positive int, not {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"{what} must be at least 1, got {n}")
+    return int(n)
+
+
+def _inputs(x, nin):
+    """``x`` as a sequence of ``nin`` inputs; a lone number or Value is fine when nin is 1."""
+    if type(x) is not list and type(x) is not tuple:
+        if isinstance(x, (Value, numbers.Real)):
+            x = (x,)
+        elif not hasattr(x, "__len__"):
+            raise TypeError(f"input must be a list of {nin} numbers or Values, not {type(x).__name__}")
+    if len(x) != nin:
+        raise ValueError(f"expected an input of size {nin}, got size {len(x)}")
+    return x
