@@ -1,0 +1,161 @@
+"""Loss functions: one number that says how wrong the predictions are.
+
+Each loss takes the model's outputs (Values) and the targets (numbers, or
+Values), and returns a single Value to call ``backward()`` on. Batch losses
+are means over the examples, as in PyTorch's default ``reduction="mean"``, so
+the learning rate does not depend on the batch size. Every loss here is
+checked against PyTorch in ``tests/test_nn_losses.py``.
+"""
+
+import numbers
+
+import autograd
+from autograd import Value
+
+
+def mse_loss(predictions, targets):
+    """Mean squared error: ``mean((prediction - target)²)``.
+
+    Takes two lists of equal length (of Values or numbers; an item may itself
+    be a list, for models with several outputs), or a single prediction and
+    a single target.
+    """
+    predictions, targets = _pair(predictions, targets, "mse_loss")
+    return autograd.sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(predictions)
+
+
+def bce_with_logits_loss(logits, targets):
+    """Binary cross-entropy on raw scores (logits), each target in [0, 1].
+
+    ``-[y·log σ(z) + (1 - y)·log(1 - σ(z))]`` simplifies to
+    ``softplus(z) - y·z``, which never takes the log of 0 or overflows, however
+    large the logit (``softplus`` is computed stably), and has the gradient
+    ``σ(z) - y``.
+    """
+    logits, targets = _pair(logits, targets, "bce_with_logits_loss")
+    for y in targets:
+        number = _number(y)
+        if number is None or not 0.0 <= number <= 1.0:
+            raise ValueError(f"bce_with_logits_loss(): targets must be numbers in [0, 1], got {y!r}")
+    return autograd.sum(_value(z).softplus() - y * z for z, y in zip(logits, targets)) / len(logits)
+
+
+def hinge_loss(scores, labels):
+    """The max-margin loss of micrograd's demo: ``mean(relu(1 - y·score))``, y in {-1, +1}.
+
+    A point costs nothing once it is on the right side with a margin of at
+    least 1; otherwise the cost grows linearly.
+    """
+    scores, labels = _pair(scores, labels, "hinge_loss")
+    for y in labels:
+        if _number(y) not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss(): labels must be -1 or +1, got {y!r} (map class 0 to -1)")
+    return autograd.sum(_value(1.0 - y * s).relu() for s, y in zip(scores, labels)) / len(scores)
+
+
+def softmax_cross_entropy(logits, label):
+    """Cross-entropy of a softmax over ``logits`` (one example) for class ``label``.
+
+    ``-log softmax(z)[label] = log Σ exp(z_j) - z[label]``. The sum of
+    exponentials overflows for a logit near 710, so the largest logit ``m`` is
+    taken out first, as a constant: ``log Σ exp(z_j) = m + log Σ exp(z_j - m)``.
+    Every ``exp`` is then at most 1, and the sum at least 1. Subtracting a
+    constant does not change the gradient, ``softmax(z) - onehot(label)``.
+    """
+    logits = _sequence(logits, "softmax_cross_entropy", "logits")
+    if not logits:
+        raise ValueError("softmax_cross_entropy(): logits must not be empty")
+    if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+        hint = "; for a batch use softmax_cross_entropy_batch" if hasattr(label, "__len__") else ""
+        raise TypeError(f"softmax_cross_entropy(): label must be a class index (int), not {type(label).__name__}{hint}")
+    if not 0 <= label < len(logits):
+        raise ValueError(f"softmax_cross_entropy(): label {label} is out of range for {len(logits)} classes")
+    logits = [_value(z) for z in logits]
+    m = max(z.data for z in logits)
+    log_sum_exp = autograd.sum((z - m).exp() for z in logits).log() + m
+    return log_sum_exp - logits[label]
+
+
+def softmax_cross_entropy_batch(batch_logits, labels):
+    """The mean of ``softmax_cross_entropy`` over a batch: a list of logit lists and a list of labels."""
+    batch_logits = _sequence(batch_logits, "softmax_cross_entropy_batch", "batch_logits")
+    labels = _sequence(labels, "softmax_cross_entropy_batch", "labels")
+    if len(batch_logits) != len(labels):
+        raise ValueError(
+            f"softmax_cross_entropy_batch(): {len(batch_logits)} examples of logits but {len(labels)} labels"
+        )
+    if not labels:
+        raise ValueError("softmax_cross_entropy_batch(): the batch is empty")
+    losses = [softmax_cross_entropy(z, y) for z, y in zip(batch_logits, labels)]
+    return autograd.sum(losses) / len(losses)
+
+
+def l2_penalty(parameters, alpha):
+    """``alpha · Σ p²``: weight decay as a loss term (micrograd's ``reg_loss``).
+
+    ``parameters`` is a list of Values or a model. The sum of squares is one
+    ``dot`` node: the parameters dotted with themselves.
+    """
+    if hasattr(parameters, "parameters"):
+        parameters = parameters.parameters()
+    parameters = list(parameters)
+    alpha = _number(alpha)
+    if alpha is None or alpha < 0.0 or alpha != alpha:
+        raise ValueError(f"l2_penalty(): alpha must be a number >= 0, got {alpha!r}")
+    for p in parameters:
+        if not isinstance(p, Value):
+            raise TypeError(f"l2_penalty() takes Values (parameters), not {type(p).__name__}")
+    return alpha * _value(autograd.dot(parameters, parameters))
+
+
+# ---------------------------------------------------------------------------
+
+
+def _number(x):
+    """A plain number as a float (Values by their data); None for anything else."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    return None
+
+
+def _value(x):
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _is_scalar(x):
+    return isinstance(x, (Value, numbers.Real))
+
+
+def _sequence(x, function, what):
+    if _is_scalar(x) or isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+        raise TypeError(f"{function}(): {what} must be a list, not {type(x).__name__}")
+    return list(x)
+
+
+def _pair(predictions, targets, function):
+    """Two equally long flat lists, from two lists or two single items (nested lists are flattened)."""
+    if _is_scalar(predictions) and _is_scalar(targets):
+        return [predictions], [targets]
+    predictions = _sequence(predictions, function, "predictions")
+    targets = _sequence(targets, function, "targets")
+    if len(predictions) != len(targets):
+        raise ValueError(f"{function}(): {len(predictions)} predictions but {len(targets)} targets")
+    if not predictions:
+        raise ValueError(f"{function}(): no predictions (empty lists)")
+    flat_p, flat_t = [], []
+    for i, (p, t) in enumerate(zip(predictions, targets)):
+        for item, what in ((p, "predictions"), (t, "targets")):
+            if not _is_scalar(item) and (isinstance(item, (str, bytes)) or not hasattr(item, "__iter__")):
+                raise TypeError(f"{function}(): item {i} of {what} must be a number or a Value, not {type(item).__name__}")
+        if _is_scalar(p) and _is_scalar(t):
+            flat_p.append(p)
+            flat_t.append(t)
+        elif _is_scalar(p) or _is_scalar(t):
+            raise ValueError(f"{function}(): item {i} pairs a single number with a list")
+        else:
+            inner_p, inner_t = _pair(p, t, function)
+            flat_p.extend(inner_p)
+            flat_t.extend(inner_t)
+    return flat_p, flat_t

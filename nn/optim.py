@@ -1,0 +1,156 @@
+"""Optimizers: how a gradient turns into a change of the parameters.
+
+After ``loss.backward()`` each parameter's ``.grad`` says which way the loss
+rises. An optimizer's ``step()`` moves every parameter against it; its
+``zero_grad()`` clears the gradients for the next batch (they accumulate
+otherwise). Updates write ``.data`` directly, so they record no graph.
+
+Both optimizers compute what ``torch.optim.SGD`` and ``torch.optim.Adam``
+compute (``tests/test_nn_optim.py`` checks this step by step).
+"""
+
+import math
+import numbers
+
+from autograd import Value
+
+
+class Optimizer:
+    """What SGD and Adam share: the parameter list, ``lr`` and ``zero_grad``.
+
+    ``lr`` may be changed between steps (a learning-rate schedule does so);
+    ``initial_lr`` keeps the value it started with.
+    """
+
+    def __init__(self, params, lr):
+        self.params = _parameter_list(params)
+        self.lr = _check(lr, "lr", low=0.0, low_open=True)
+        self.initial_lr = self.lr
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        raise NotImplementedError
+
+    def _gradients(self, weight_decay):
+        """Each parameter's gradient as a float, plus ``weight_decay · p`` (L2) when asked."""
+        grads = [p.grad if type(p.grad) is float else float(p.grad) for p in self.params]
+        if weight_decay:
+            grads = [g + weight_decay * p.data for g, p in zip(grads, self.params)]
+        return grads
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum and weight decay.
+
+    Without momentum each step is ``p -= lr * grad``. With momentum the step
+    remembers the previous one (the classic rule)::
+
+        step = -lr * grad + momentum * previous_step
+        p   += step
+
+    so a steady gradient builds up speed. For a constant ``lr`` this is the
+    same as PyTorch's form (which keeps ``buf = momentum * buf + grad`` and
+    subtracts ``lr * buf``): ``step == -lr * buf`` at every step. With a
+    changing ``lr`` the two differ: here the old step keeps the old rate.
+
+    ``nesterov=True`` looks ahead: ``p += -lr * grad + momentum * step``.
+    ``weight_decay`` adds ``weight_decay * p`` to each gradient, as in PyTorch.
+    """
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(params, lr)
+        self.momentum = _check(momentum, "momentum", low=0.0, high=1.0)
+        self.weight_decay = _check(weight_decay, "weight_decay", low=0.0)
+        if nesterov and self.momentum == 0.0:
+            raise ValueError("nesterov=True needs a momentum above 0")
+        self.nesterov = bool(nesterov)
+        self.velocity = [0.0] * len(self.params)  # the previous step of each parameter
+
+    def step(self):
+        lr, momentum = self.lr, self.momentum
+        grads = self._gradients(self.weight_decay)
+        if momentum == 0.0:
+            for p, g in zip(self.params, grads):
+                p.data -= lr * g
+            return
+        velocity = self.velocity
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            v = momentum * velocity[i] - lr * g
+            velocity[i] = v
+            p.data += (momentum * v - lr * g) if self.nesterov else v
+
+
+class Adam(Optimizer):
+    """Adam: SGD whose step is scaled per parameter by running gradient statistics.
+
+    ``m`` is a running mean of the gradient (direction), ``v`` of its square
+    (size); both start at 0, so early values are divided by ``1 - beta^t`` to
+    undo that bias. The step is ``lr * m̂ / (sqrt(v̂) + eps)``, about ``lr`` in
+    size whatever the scale of the gradient. ``weight_decay`` adds
+    ``weight_decay * p`` to each gradient, as in ``torch.optim.Adam`` (not
+    AdamW).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair such as (0.9, 0.999), got {betas!r}")
+        self.betas = (_check(betas[0], "betas[0]", low=0.0, high=1.0), _check(betas[1], "betas[1]", low=0.0, high=1.0))
+        self.eps = _check(eps, "eps", low=0.0)
+        self.weight_decay = _check(weight_decay, "weight_decay", low=0.0)
+        self.t = 0  # steps taken
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def step(self):
+        self.t += 1
+        beta1, beta2 = self.betas
+        step_size = self.lr / (1.0 - beta1**self.t)
+        correction2 = math.sqrt(1.0 - beta2**self.t)
+        eps, m, v = self.eps, self.m, self.v
+        grads = self._gradients(self.weight_decay)
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            m[i] += (g - m[i]) * (1.0 - beta1)  # = beta1*m + (1-beta1)*g, in PyTorch's order
+            v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
+            p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps)
+
+
+# ---------------------------------------------------------------------------
+
+
+def _parameter_list(params):
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()  # a model is fine too
+    if isinstance(params, Value):
+        raise TypeError("params must be a list of Values, not a single Value (wrap it: [x])")
+    params = list(params)
+    if not params:
+        raise ValueError("the optimizer got an empty parameter list")
+    seen = set()
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"the optimizer takes Values (parameters), not {type(p).__name__}")
+        if id(p) in seen:
+            raise ValueError(f"the same parameter appears twice in params: {p!r}")
+        seen.add(id(p))
+    return params
+
+
+def _check(x, name, low=None, high=None, low_open=False):
+    """``x`` as a float, if it is a finite real number in the range; else a clear ValueError.
+
+    The range is ``low <= x < high`` (``low < x`` with ``low_open``).
+    """
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, not {type(x).__name__}")
+    x = float(x)
+    too_low = low is not None and (x <= low if low_open else x < low)
+    too_high = high is not None and x >= high
+    if not math.isfinite(x) or too_low or too_high:
+        lower = "" if low is None else f"{low} {'<' if low_open else '<='} "
+        upper = "" if high is None else f" < {high}"
+        raise ValueError(f"{name} must satisfy {lower}{name}{upper}, got {x}")
+    return x

@@ -1,0 +1,122 @@
+"""Saving and loading models: checked state dicts and JSON files.
+
+A state dict maps each parameter's name to its value, as plain floats. A
+saved model is a JSON file that also records the architecture, so it can be
+rebuilt without knowing in advance what it was::
+
+    model.save("model.json")
+    model = MLP.load("model.json")
+
+JSON, never pickle: a model file is data that anyone can read, and loading
+one cannot run code.
+"""
+
+import inspect
+import json
+import math
+import numbers
+import os
+
+from autograd import Value
+
+FORMAT = "chainrule.nn"
+VERSION = 1
+
+
+def check_state(state, names):
+    """The values of ``state`` in the order of ``names``, once all of it is valid.
+
+    Raises ``TypeError`` for a value that is not a real number (a bool, a
+    string, None, a Value ...) and ``ValueError`` for NaN or infinity and for
+    names that are missing or unexpected.
+    """
+    if not hasattr(state, "keys") or not hasattr(state, "__getitem__"):
+        raise TypeError(f"a state dict must be a mapping of name -> number, not {type(state).__name__}")
+    missing = [name for name in names if name not in state]
+    expected = set(names)
+    unexpected = [key for key in state.keys() if key not in expected]
+    if missing or unexpected:
+        problems = []
+        if missing:
+            problems.append(f"missing {len(missing)} parameter(s): {_some(missing)}")
+        if unexpected:
+            problems.append(f"unexpected {len(unexpected)} key(s): {_some(unexpected)}")
+        hint = ""
+        if len(state) != len(names):
+            hint = f" (the state has {len(state)} entries, the model {len(names)} parameters: a different architecture?)"
+        raise ValueError("state dict does not fit the model: " + "; ".join(problems) + hint)
+    values = []
+    for name in names:
+        number = state[name]
+        if isinstance(number, Value):
+            raise TypeError(f"state[{name!r}] is a Value; store its .data, a float")
+        if isinstance(number, bool) or not isinstance(number, numbers.Real):
+            raise TypeError(f"state[{name!r}] must be a real number, not {type(number).__name__}")
+        number = float(number)
+        if not math.isfinite(number):
+            raise ValueError(f"state[{name!r}] is {number}; parameters must be finite")
+        values.append(number)
+    return values
+
+
+def _some(names, limit=5):
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _model_classes():
+    from .module import MLP, Layer, Neuron
+
+    return {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
+
+
+def save_model(model, path):
+    """Write ``model``'s architecture and weights to ``path`` as JSON."""
+    kind = type(model).__name__
+    if _model_classes().get(kind) is not type(model):
+        known = ", ".join(_model_classes())
+        raise TypeError(f"save_model() knows how to rebuild {known}, not {kind}; save its state_dict() instead")
+    state = model.state_dict()
+    for name, number in state.items():
+        if not math.isfinite(number):
+            raise ValueError(f"cannot save: parameter {name!r} is {number} (did training diverge?)")
+    document = {"format": FORMAT, "version": VERSION, "model": kind, "config": model.config(), "parameters": state}
+    temporary = f"{os.fspath(path)}.tmp"
+    with open(temporary, "w", encoding="utf-8") as f:
+        json.dump(document, f, indent=1)
+        f.write("\n")
+    os.replace(temporary, path)  # never leave a half-written file behind
+
+
+def load_model(path, expected=None):
+    """Rebuild the model saved at ``path``; ``expected`` is the class it must be."""
+    with open(path, encoding="utf-8") as f:
+        try:
+            document = json.load(f)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{os.fspath(path)} is not a valid model file (not JSON: {error})") from None
+    where = os.fspath(path)
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f"{where} is not a chainrule model file (no \"format\": {FORMAT!r})")
+    if document.get("version") != VERSION:
+        raise ValueError(f"{where} has format version {document.get('version')!r}; this code reads version {VERSION}")
+    for key, kind in (("model", str), ("config", dict), ("parameters", dict)):
+        if not isinstance(document.get(key), kind):
+            raise ValueError(f"{where}: {key!r} is missing or is not a {kind.__name__}")
+    classes = _model_classes()
+    cls = classes.get(document["model"])
+    if cls is None:
+        raise ValueError(f"{where}: unknown model type {document['model']!r}; known: {', '.join(classes)}")
+    if expected is not None and not issubclass(cls, expected):
+        raise ValueError(f"{where} holds a {cls.__name__}, not a {expected.__name__}")
+    config = document["config"]
+    allowed = set(inspect.signature(cls).parameters) - {"seed"}
+    strange = sorted(set(config) - allowed)
+    if strange:
+        raise ValueError(f"{where}: unknown {cls.__name__} setting(s) {strange}")
+    try:
+        model = cls(**config, seed=0)  # seeded, so loading leaves the global random state alone
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: the {cls.__name__} config is incomplete or wrong: {error}") from None
+    model.load_state_dict(document["parameters"])
+    return model
