@@ -81,21 +81,25 @@ def save_model(model, path):
         if not math.isfinite(number):
             raise ValueError(f"cannot save: parameter {name!r} is {number} (did training diverge?)")
     document = {"format": FORMAT, "version": VERSION, "model": kind, "config": model.config(), "parameters": state}
-    temporary = f"{os.fspath(path)}.tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=1)
-        f.write("\n")
-    os.replace(temporary, path)  # never leave a half-written file behind
+    temporary = f"{os.fspath(path)}.tmp"  # written in full, then renamed: never a half-written model
+    try:
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(document, f, indent=1)
+            f.write("\n")
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def load_model(path, expected=None):
     """Rebuild the model saved at ``path``; ``expected`` is the class it must be."""
+    where = os.fspath(path)
     with open(path, encoding="utf-8") as f:
         try:
             document = json.load(f)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{os.fspath(path)} is not a valid model file (not JSON: {error})") from None
-    where = os.fspath(path)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(f"{where} is not a valid model file (not JSON: {error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{where} is not a chainrule model file (no \"format\": {FORMAT!r})")
     if document.get("version") != VERSION:
