@@ -148,7 +148,8 @@ def _pair(predictions, targets, function):
     for i, (p, t) in enumerate(zip(predictions, targets)):
         for item, what in ((p, "predictions"), (t, "targets")):
             if not _is_scalar(item) and (isinstance(item, (str, bytes)) or not hasattr(item, "__iter__")):
-                raise TypeError(f"{function}(): item {i} of {what} must be a number or a Value, not {type(item).__name__}")
+                kind = type(item).__name__
+                raise TypeError(f"{function}(): item {i} of {what} must be a number or a Value, not {kind}")
         if _is_scalar(p) and _is_scalar(t):
             flat_p.append(p)
             flat_t.append(t)

@@ -43,7 +43,8 @@ def check_state(state, names):
             problems.append(f"unexpected {len(unexpected)} key(s): {_some(unexpected)}")
         hint = ""
         if len(state) != len(names):
-            hint = f" (the state has {len(state)} entries, the model {len(names)} parameters: a different architecture?)"
+            hint = f" (the state has {len(state)} entries, the model {len(names)} parameters:"
+            hint += " a different architecture?)"
         raise ValueError("state dict does not fit the model: " + "; ".join(problems) + hint)
     values = []
     for name in names:

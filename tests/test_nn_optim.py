@@ -74,7 +74,8 @@ def test_sgd_matches_torch(settings):
     ids=["default", "custom"],
 )
 def test_adam_matches_torch(settings):
-    ours, theirs, w_ours, w_theirs = train_both(lambda p: Adam(p, **settings), lambda p: torch.optim.Adam(p, **settings))
+    make_theirs = lambda p: torch.optim.Adam(p, **settings)  # noqa: E731
+    ours, theirs, w_ours, w_theirs = train_both(lambda p: Adam(p, **settings), make_theirs)
     assert ours == pytest.approx(theirs, rel=1e-11, abs=1e-12)
     assert w_ours == pytest.approx(w_theirs, rel=1e-11, abs=1e-12)
     assert ours[-1] < 0.9 * ours[0]
