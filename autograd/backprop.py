@@ -13,7 +13,7 @@ millions of operations deep.
 import math
 
 from .modes import _mode
-from .value import Value
+from .value import MANY, Value
 
 
 def topological_order(root):
@@ -21,20 +21,21 @@ def topological_order(root):
     if not isinstance(root, Value):
         raise TypeError(f"topological_order() needs a Value, not {type(root).__name__}")
     order = []
-    expanded = set()  # nodes whose inputs have been put on the stack
+    expanded = set()  # nodes whose operands have been put on the stack
     done = set()  # nodes already in `order`
     stack = [root]
     while stack:
         node = stack.pop()
         if node in done:
             continue
-        if node in expanded:  # back again: every input is done, so the node takes its place
+        if node in expanded:  # back again: every operand is done, so the node takes its place
             done.add(node)
             order.append(node)
             continue
         expanded.add(node)
-        stack.append(node)  # to come back to after its inputs
-        for x in node._inputs:
+        stack.append(node)  # to come back to after its operands
+        first, second = node._first, node._second
+        for x in first if second is MANY else (first, second):
             if isinstance(x, Value) and x not in done:
                 stack.append(x)
     return order
@@ -49,31 +50,60 @@ def gradients(root, seed=1.0, create_graph=False):
     """
     checking = _mode.get().checking
     grads = {root: seed}
+    get = grads.get
     for node in reversed(topological_order(root)):
         rule = node._rule
         if rule is None:  # a leaf: nothing to pass on
             continue
-        inputs = node._inputs
         upstream = grads[node]
-        if create_graph:
-            shares = rule(upstream, node, *inputs)
-        else:
-            shares = rule(upstream, node.data, *[x.data if isinstance(x, Value) else x for x in inputs])
-        for x, share in zip(inputs, shares):
-            if isinstance(x, Value):  # constants take no gradient
-                if checking:
-                    _check_share(node, share)
-                previous = grads.get(x)
-                grads[x] = share if previous is None else previous + share
+        first, second = node._first, node._second
+        # The rule sees plain floats on the fast path, and the Values themselves
+        # when the gradients must be differentiable. Constants are floats anyway.
+        # Each operand's share is added to what it has received so far: where a
+        # Value feeds several nodes, its shares add up.
+        if second is None:  # one operand, always a Value
+            share = rule(upstream, node, first) if create_graph else rule(upstream, node.data, first.data)
+            if checking:
+                _check_shares(node, (share,))
+            previous = get(first)
+            grads[first] = share if previous is None else previous + share
+        elif second is not MANY:  # two operands, either of them may be a constant
+            if create_graph:
+                share_first, share_second = rule(upstream, node, first, second)
+            else:
+                a = first.data if isinstance(first, Value) else first
+                b = second.data if isinstance(second, Value) else second
+                share_first, share_second = rule(upstream, node.data, a, b)
+            if checking:
+                _check_shares(node, (share_first, share_second))
+            if isinstance(first, Value):
+                previous = get(first)
+                grads[first] = share_first if previous is None else previous + share_first
+            if isinstance(second, Value):
+                previous = get(second)
+                grads[second] = share_second if previous is None else previous + share_second
+        else:  # sum and dot: a tuple of operands
+            if create_graph:
+                shares = rule(upstream, node, *first)
+            else:
+                shares = rule(upstream, node.data, *[x.data if isinstance(x, Value) else x for x in first])
+            if checking:
+                _check_shares(node, shares)
+            for x, share in zip(first, shares):
+                if isinstance(x, Value):
+                    previous = get(x)
+                    grads[x] = share if previous is None else previous + share
     return grads
 
 
-def _check_share(node, share):
-    number = share.data if isinstance(share, Value) else share
-    if not math.isfinite(number):
-        from .checks import anomaly_error
+def _check_shares(node, shares):
+    """Under ``detect_anomaly``: every gradient a rule hands out must be finite."""
+    for x, share in zip(node.operands, shares):
+        number = share.data if isinstance(share, Value) else share
+        if isinstance(x, Value) and not math.isfinite(number):
+            from .checks import anomaly_error
 
-        raise anomaly_error(f"the backward rule of {node.op} produced {number}", node.op, node._inputs, start=node)
+            raise anomaly_error(f"the backward rule of {node.op} produced {number}", node.op, node.operands, start=node)
 
 
 def _seed(grad, create_graph):

@@ -55,7 +55,7 @@ def nearest_label(start):
         seen.add(node)
         if node.label:
             return node.label
-        queue.extend(node._inputs)
+        queue.extend(node.operands)
     return None
 
 

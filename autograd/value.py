@@ -13,16 +13,20 @@ Three choices keep the graph small and fast:
   reference goes, without waiting for the garbage collector.
 - Plain numbers stay plain: in ``x * 2.0`` the ``2.0`` is stored on the node
   as a constant instead of becoming a node of its own.
-- ``__slots__``: a Value has exactly six fields and no ``__dict__``.
+- ``__slots__``: a Value has seven fields and no ``__dict__``. Its one or two
+  operands sit in two of them directly (only the fused ``sum`` and ``dot``,
+  which take many, keep a tuple), so a node is a single object.
 """
 
+import builtins
 import math
 import numbers
+import operator
 
 from . import derivatives as rules
 from .modes import _mode
 
-_EMPTY = ()
+MANY = object()  # marks a node whose operands are a tuple in _first (sum and dot)
 
 
 def _constant(x):
@@ -46,26 +50,38 @@ def _as_float(data, what):
     return float(data)
 
 
-def _result(data, op, rule, inputs):
-    """The Value made by one operation: a graph node, or a leaf under ``no_grad``."""
+def _result(data, op, rule, first, second=None):
+    """The Value made by one operation: a graph node, or a leaf under ``no_grad``.
+
+    ``first`` and ``second`` are the operands (``second`` is None for a function
+    of one variable), each a Value or a float constant.
+    """
     mode = _mode.get()
     if mode.checking and not math.isfinite(data):
         from .checks import anomaly_error
 
-        raise anomaly_error(f"{op} produced {data}", op, inputs)
+        raise anomaly_error(f"{op} produced {data}", op, _operands(first, second))
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     if mode.recording:
         out.op = op
-        out._inputs = inputs
         out._rule = rule
+        out._first = first
+        out._second = second
     else:
         out.op = ""
-        out._inputs = _EMPTY
-        out._rule = None
+        out._rule = out._first = out._second = None
     return out
+
+
+def _operands(first, second):
+    if second is MANY:
+        return first
+    if second is None:
+        return () if first is None else (first,)
+    return (first, second)
 
 
 def _power(base, exponent):
@@ -94,7 +110,7 @@ class Value:
     0.000726
     """
 
-    __slots__ = ("data", "grad", "label", "op", "_inputs", "_rule")
+    __slots__ = ("data", "grad", "label", "op", "_rule", "_first", "_second")
 
     def __init__(self, data, label=""):
         if not isinstance(label, str):
@@ -103,18 +119,24 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self._inputs = _EMPTY
-        self._rule = None
+        self._rule = self._first = self._second = None
+
+    @property
+    def operands(self):
+        """Everything this Value was computed from, in order: Values and constants."""
+        return _operands(self._first, self._second)
+
+    _inputs = operands
 
     @property
     def parents(self):
         """The Values this one was computed from, in order (constants left out)."""
-        return tuple(x for x in self._inputs if isinstance(x, Value))
+        return tuple(x for x in self.operands if isinstance(x, Value))
 
     @property
     def constants(self):
         """The plain numbers this one was computed from, such as the 2.0 in ``x * 2.0``."""
-        return tuple(x for x in self._inputs if not isinstance(x, Value))
+        return tuple(x for x in self.operands if not isinstance(x, Value))
 
     def __repr__(self):
         grad = f"<Value {self.grad.data!r}>" if isinstance(self.grad, Value) else repr(self.grad)
@@ -130,45 +152,45 @@ class Value:
 
     def __add__(self, other):
         if isinstance(other, Value):
-            return _result(self.data + other.data, "+", rules.add, (self, other))
+            return _result(self.data + other.data, "+", rules.add, self, other)
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(self.data + other, "+", rules.add, (self, other))
+        return _result(self.data + other, "+", rules.add, self, other)
 
     def __radd__(self, other):
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(other + self.data, "+", rules.add, (other, self))
+        return _result(other + self.data, "+", rules.add, other, self)
 
     def __sub__(self, other):
         if isinstance(other, Value):
-            return _result(self.data - other.data, "-", rules.subtract, (self, other))
+            return _result(self.data - other.data, "-", rules.subtract, self, other)
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(self.data - other, "-", rules.subtract, (self, other))
+        return _result(self.data - other, "-", rules.subtract, self, other)
 
     def __rsub__(self, other):
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(other - self.data, "-", rules.subtract, (other, self))
+        return _result(other - self.data, "-", rules.subtract, other, self)
 
     def __mul__(self, other):
         if isinstance(other, Value):
-            return _result(self.data * other.data, "*", rules.multiply, (self, other))
+            return _result(self.data * other.data, "*", rules.multiply, self, other)
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(self.data * other, "*", rules.multiply, (self, other))
+        return _result(self.data * other, "*", rules.multiply, self, other)
 
     def __rmul__(self, other):
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(other * self.data, "*", rules.multiply, (other, self))
+        return _result(other * self.data, "*", rules.multiply, other, self)
 
     def __truediv__(self, other):
         if not isinstance(other, Value):
@@ -186,68 +208,68 @@ class Value:
     def __pow__(self, other):
         if isinstance(other, Value):
             data = _power(self.data, other.data)
-            return _result(data, "**", rules.power_value, (self, other))
+            return _result(data, "**", rules.power_value, self, other)
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(_power(self.data, other), "**", rules.power_constant, (self, other))
+        return _result(_power(self.data, other), "**", rules.power_constant, self, other)
 
     def __rpow__(self, other):
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(_power(other, self.data), "**", rules.exponential_constant, (other, self))
+        return _result(_power(other, self.data), "**", rules.exponential_constant, other, self)
 
     def __neg__(self):
-        return _result(-self.data, "neg", rules.negate, (self,))
+        return _result(-self.data, "neg", rules.negate, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _result(abs(self.data), "abs", rules.absolute, (self,))
+        return _result(abs(self.data), "abs", rules.absolute, self)
 
     # -- functions ----------------------------------------------------------
 
     def exp(self):
-        return _result(_exp(self.data), "exp", rules.exp, (self,))
+        return _result(_exp(self.data), "exp", rules.exp, self)
 
     def log(self):
         x = self.data
         if not x > 0.0:
             raise ValueError(f"log() of {x}: the input must be positive")
-        return _result(math.log(x), "log", rules.log_, (self,))
+        return _result(math.log(x), "log", rules.log_, self)
 
     def sqrt(self):
         x = self.data
         if x < 0.0:
             raise ValueError(f"sqrt() of {x}: the input must not be negative")
-        return _result(math.sqrt(x), "sqrt", rules.sqrt, (self,))
+        return _result(math.sqrt(x), "sqrt", rules.sqrt, self)
 
     def tanh(self):
-        return _result(math.tanh(self.data), "tanh", rules.tanh, (self,))
+        return _result(math.tanh(self.data), "tanh", rules.tanh, self)
 
     def sigmoid(self):
-        return _result(rules.stable_sigmoid(self.data), "sigmoid", rules.sigmoid_, (self,))
+        return _result(rules.stable_sigmoid(self.data), "sigmoid", rules.sigmoid_, self)
 
     def relu(self):
         x = self.data
-        return _result(0.0 if x <= 0.0 else x, "relu", rules.relu, (self,))
+        return _result(0.0 if x <= 0.0 else x, "relu", rules.relu, self)
 
     def leaky_relu(self, slope=0.01):
         slope = _as_float(slope, "leaky_relu(slope)")
         x = self.data
-        return _result(x if x > 0.0 else slope * x, "leaky_relu", rules.leaky_relu, (self, slope))
+        return _result(x if x > 0.0 else slope * x, "leaky_relu", rules.leaky_relu, self, slope)
 
     def softplus(self):
         x = self.data  # ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|), which never overflows
-        return _result(max(x, 0.0) + math.log1p(math.exp(-abs(x))), "softplus", rules.softplus, (self,))
+        return _result(max(x, 0.0) + math.log1p(math.exp(-abs(x))), "softplus", rules.softplus, self)
 
     def sin(self):
-        return _result(_periodic(math.sin, self.data, "sin"), "sin", rules.sin_, (self,))
+        return _result(_periodic(math.sin, self.data, "sin"), "sin", rules.sin_, self)
 
     def cos(self):
-        return _result(_periodic(math.cos, self.data, "cos"), "cos", rules.cos_, (self,))
+        return _result(_periodic(math.cos, self.data, "cos"), "cos", rules.cos_, self)
 
     # -- comparisons: by value, not differentiable ---------------------------
     # == and hash stay identity-based, so Values work as set members and dict keys.
@@ -278,6 +300,8 @@ class Value:
 
 
 _new_value = object.__new__
+_VALUE_OR_FLOAT = frozenset({Value, float})
+_FLOAT = {float}
 
 
 def _divide(a, b):
@@ -285,7 +309,7 @@ def _divide(a, b):
     divisor = _data(b)
     if divisor == 0.0:
         raise ZeroDivisionError(f"division by zero: {_data(a)} / {divisor}")
-    return _result(_data(a) / divisor, "/", rules.divide, (a, b))
+    return _result(_data(a) / divisor, "/", rules.divide, a, b)
 
 
 def _periodic(function, x, name):
@@ -294,31 +318,42 @@ def _periodic(function, x, name):
     return function(x)
 
 
+def _fused_operands(items, name):
+    """The operands of ``sum`` or ``dot``: Values and float constants, checked.
+
+    Returns the operands, their numbers, and whether any operand is a Value.
+    """
+    kinds = set(map(type, items))
+    if kinds <= _VALUE_OR_FLOAT:  # the usual case, checked in one pass at C speed
+        operands = items
+    else:
+        operands = []
+        for item in items:
+            if not isinstance(item, Value):
+                number = _constant(item)
+                if number is None:
+                    raise TypeError(f"{name}() takes Values and real numbers, not {type(item).__name__}")
+                item = number
+            operands.append(item)
+        operands = tuple(operands)
+        kinds = set(map(type, operands))
+    numbers = [x.data if isinstance(x, Value) else x for x in operands]
+    return operands, numbers, kinds != _FLOAT
+
+
 def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in API.md)
     """``start + v1 + v2 + ...`` as one graph node.
 
     A neuron adds many terms; one ``sum`` node replaces a chain of ``+`` nodes
     with the same value and the same gradients, in a fraction of the time and
-    memory. Plain numbers are allowed and are folded into one constant.
+    memory. Plain numbers are allowed among the terms.
     """
-    terms = []
-    constant = 0.0
-    for item in (start, *values):
-        if isinstance(item, Value):
-            terms.append(item)
-        else:
-            number = _constant(item)
-            if number is None:
-                raise TypeError(f"sum() takes Values and real numbers, not {type(item).__name__}")
-            constant += number
-    data = constant
-    for term in terms:
-        data += term.data
-    if not terms:
+    items = (*values, start) if isinstance(start, Value) or start != 0.0 else tuple(values)
+    operands, numbers, has_value = _fused_operands(items, "sum")
+    data = builtins.sum(numbers, 0.0)
+    if not has_value:
         return Value(data)
-    if constant != 0.0:
-        terms.append(constant)
-    return _result(data, "sum", rules.sum_, tuple(terms))
+    return _result(data, "sum", rules.sum_, operands, MANY)
 
 
 def dot(weights, inputs):
@@ -329,21 +364,9 @@ def dot(weights, inputs):
     weights, inputs = tuple(weights), tuple(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot() needs sequences of equal length, got {len(weights)} weights and {len(inputs)} inputs")
-    operands, plain = [], []
-    for item in weights + inputs:
-        if isinstance(item, Value):
-            operands.append(item)
-            plain.append(item.data)
-        else:
-            number = _constant(item)
-            if number is None:
-                raise TypeError(f"dot() takes Values and real numbers, not {type(item).__name__}")
-            operands.append(number)
-            plain.append(number)
     half = len(weights)
-    data = 0.0
-    for w, x in zip(plain[:half], plain[half:]):
-        data += w * x
-    if not any(isinstance(item, Value) for item in operands):
+    operands, numbers, has_value = _fused_operands(weights + inputs, "dot")
+    data = builtins.sum(map(operator.mul, numbers[:half], numbers[half:]), 0.0)
+    if not has_value:
         return Value(data)
-    return _result(data, "dot", rules.dot, tuple(operands))
+    return _result(data, "dot", rules.dot, operands, MANY)
