@@ -4,7 +4,9 @@ Each rule answers one question. A node was computed as ``result = op(*inputs)``
 and the backward pass has arrived at it carrying ``grad``, the derivative of the
 final output with respect to ``result``. By the chain rule, the derivative of
 the output with respect to each input is ``grad`` times the local derivative
-``d result / d input``. A rule returns those products, one per input, in order.
+``d result / d input``. A rule returns those products: one number for a
+function of one input, a pair for two inputs, a list for the many inputs of
+``sum`` and ``dot``.
 
 Every rule is written with ordinary arithmetic, so the same rule serves two
 cases:
@@ -104,11 +106,11 @@ def divide(grad, result, a, b):  # a / b:  d/da = 1/b,  d/db = -a/b² = -result/
 
 
 def negate(grad, result, x):  # -x
-    return (-grad,)
+    return -grad
 
 
 def absolute(grad, result, x):  # |x|: the sign of x, and 0 at the kink
-    return (grad * ((x > 0) - (x < 0)),)
+    return grad * ((x > 0) - (x < 0))
 
 
 def power_constant(grad, result, x, n):  # x ** n, n a number: n·x^(n-1)
@@ -141,27 +143,27 @@ def power_value(grad, result, x, y):  # x ** y, both Values
 
 
 def exp(grad, result, x):  # e^x is its own derivative
-    return (grad * result,)
+    return grad * result
 
 
 def log_(grad, result, x):  # ln x: 1/x
-    return (grad / x,)
+    return grad / x
 
 
 def sqrt(grad, result, x):  # √x: 1/(2√x), infinite at 0
-    return (grad * 0.5 * reciprocal(result),)
+    return grad * 0.5 * reciprocal(result)
 
 
 def tanh(grad, result, x):  # tanh x: 1 - tanh²x
-    return (grad * (1.0 - result * result),)
+    return grad * (1.0 - result * result)
 
 
 def sigmoid_(grad, result, x):  # σ(x): σ(x)·(1 - σ(x))
-    return (grad * result * (1.0 - result),)
+    return grad * result * (1.0 - result)
 
 
 def relu(grad, result, x):  # max(0, x): 1 where x > 0, else 0
-    return (grad * (1.0 if x > 0 else 0.0),)
+    return grad * (1.0 if x > 0 else 0.0)
 
 
 def leaky_relu(grad, result, x, slope):  # x where x > 0, else slope·x
@@ -169,19 +171,19 @@ def leaky_relu(grad, result, x, slope):  # x where x > 0, else slope·x
 
 
 def softplus(grad, result, x):  # ln(1 + e^x): σ(x)
-    return (grad * sigmoid(x),)
+    return grad * sigmoid(x)
 
 
 def sin_(grad, result, x):  # sin x: cos x
-    return (grad * cos(x),)
+    return grad * cos(x)
 
 
 def cos_(grad, result, x):  # cos x: -sin x
-    return (-grad * sin(x),)
+    return -grad * sin(x)
 
 
 def sum_(grad, result, *terms):  # t1 + t2 + ...: 1 for every term
-    return (grad,) * len(terms)
+    return [grad] * len(terms)
 
 
 def dot(grad, result, *weights_then_inputs):  # w1·x1 + w2·x2 + ...
