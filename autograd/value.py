@@ -361,11 +361,14 @@ def dot(weights, inputs):
 
     ``weights`` and ``inputs`` are equally long sequences of Values or numbers.
     """
-    weights, inputs = tuple(weights), tuple(inputs)
-    if len(weights) != len(inputs):
-        raise ValueError(f"dot() needs sequences of equal length, got {len(weights)} weights and {len(inputs)} inputs")
+    if not isinstance(weights, (list, tuple)):
+        weights = tuple(weights)
+    if not isinstance(inputs, (list, tuple)):
+        inputs = tuple(inputs)
     half = len(weights)
-    operands, numbers, has_value = _fused_operands(weights + inputs, "dot")
+    if half != len(inputs):
+        raise ValueError(f"dot() needs sequences of equal length, got {half} weights and {len(inputs)} inputs")
+    operands, numbers, has_value = _fused_operands((*weights, *inputs), "dot")
     data = builtins.sum(map(operator.mul, numbers[:half], numbers[half:]), 0.0)
     if not has_value:
         return Value(data)

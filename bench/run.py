@@ -78,8 +78,8 @@ def forward_fused(parameters, x):
     return x[0]
 
 
-def training_step(parameters, forward, X, y, sum_=sum):
-    """micrograd's demo loss: mean hinge loss plus 1e-4 * sum of squared weights."""
+def training_step(parameters, forward, X, y, sum_=sum, learning_rate=0.5):
+    """One step of micrograd's demo: mean hinge loss plus 1e-4 * sum of squared weights."""
     scores = [forward(parameters, list(map(float, xi))) for xi in X]
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum_(losses) * (1.0 / len(losses))
@@ -90,37 +90,38 @@ def training_step(parameters, forward, X, y, sum_=sum):
         p.grad = 0.0
     loss.backward()
     for p in flat:
-        p.data -= 0.5 * p.grad
+        p.data -= learning_rate * p.grad
     return loss.data
 
 
 # -- timing helpers ----------------------------------------------------------
 
 
-def timed(function):
-    """Seconds for ``function()``, starting from a collected heap.
+def alternate(ours, theirs, rounds):
+    """Run the two callables in turn, ``rounds`` times each.
 
-    micrograd's graphs are reference cycles that only the garbage collector
-    frees. Collecting them before each run, outside the timing, keeps one
-    engine's garbage from being charged to the other (and spares micrograd
-    the cost of its own leftovers, which a real training loop would pay).
+    Each callable returns (list of seconds, list of results); the lists of all
+    rounds are joined.
     """
-    gc.collect()
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result
+    times_ours, times_theirs, results_ours, results_theirs = [], [], [], []
+    for _ in range(rounds):
+        for run, times, results in ((ours, times_ours, results_ours), (theirs, times_theirs, results_theirs)):
+            gc.collect()  # start from a clean heap: neither engine pays for the other's garbage
+            seconds, outcome = run()
+            times.extend(seconds)
+            results.append(outcome)
+    return times_ours, times_theirs, results_ours, results_theirs
 
 
-def alternate(ours, theirs, repeats):
-    """Run the two callables in turn and return their lists of seconds."""
-    times_ours, times_theirs, results = [], [], []
-    for _ in range(repeats):
-        t, r_ours = timed(ours)
-        times_ours.append(t)
-        t, r_theirs = timed(theirs)
-        times_theirs.append(t)
-        results.append((r_ours, r_theirs))
-    return times_ours, times_theirs, results
+def timed(function):
+    """A callable for ``alternate`` that times one call of ``function``."""
+
+    def run():
+        start = time.perf_counter()
+        outcome = function()
+        return [time.perf_counter() - start], outcome
+
+    return run
 
 
 def with_deep_stack(function):
@@ -194,39 +195,55 @@ def report(name, times_ours, times_theirs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="alternating runs per workload (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per workload (default 3)")
+    parser.add_argument("--steps", type=int, default=5, help="training steps per round (default 5)")
     args = parser.parse_args(argv)
 
     X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
     y = [float(label) * 2 - 1 for label in y]
     weights = initial_weights()
-    print(f"Python {sys.version.split()[0]}, {args.repeats} alternating runs per workload, medians\n")
+    print(
+        f"Python {sys.version.split()[0]}; {args.rounds} alternating rounds per workload, "
+        f"{args.steps} training steps a round; medians\n"
+    )
 
-    # 1 and 2: a training step; both engines must compute the same loss.
-    def step(value_class, forward, sum_=sum):
+    # 1 and 2: training steps as a training loop runs them, one after another on
+    # the same model, so that each engine also pays for the garbage it makes.
+    # Both engines must compute the same losses, step for step.
+    def training_run(value_class, forward, sum_=sum):
         def run():
             parameters = make_parameters(weights, value_class)
-            return training_step(parameters, forward, X, y, sum_)
+            seconds, losses = [], []
+            for k in range(args.steps):
+                start = time.perf_counter()
+                losses.append(training_step(parameters, forward, X, y, sum_, 1.0 - 0.9 * k / 100))
+                seconds.append(time.perf_counter() - start)
+            return seconds, losses
 
         return run
 
-    ours_fine, theirs_fine, results = alternate(step(Value, forward_fine), step(micrograd.Value, forward_fine), args.repeats)
-    loss_ours, loss_theirs = results[0]
-    assert abs(loss_ours - loss_theirs) <= 1e-9 * abs(loss_theirs), (loss_ours, loss_theirs)
-    print(f"same loss on both engines: chainrule {loss_ours!r}, micrograd {loss_theirs!r}")
+    def check_same_losses(ours, theirs):
+        for a, b in zip(ours, theirs):
+            assert abs(a - b) <= 1e-9 * abs(b), (a, b)
+
+    micrograd_run = training_run(micrograd.Value, forward_fine)
+    ours_fine, theirs_fine, losses_ours, losses_theirs = alternate(
+        training_run(Value, forward_fine), micrograd_run, args.rounds
+    )
+    check_same_losses(losses_ours[0], losses_theirs[0])
+    print(f"same losses on both engines over {args.steps} steps, the first {losses_ours[0][0]!r}")
     ratios = {"fine-grained step": report("fine-grained step", ours_fine, theirs_fine)}
 
-    ours_fused, theirs_fused, results = alternate(
-        step(Value, forward_fused, autograd.sum), step(micrograd.Value, forward_fine), args.repeats
+    ours_fused, theirs_fused, losses_fused, losses_theirs = alternate(
+        training_run(Value, forward_fused, autograd.sum), micrograd_run, args.rounds
     )
-    loss_fused = results[0][0]
-    assert abs(loss_fused - loss_theirs) <= 1e-9 * abs(loss_theirs), (loss_fused, loss_theirs)
+    check_same_losses(losses_fused[0], losses_theirs[0])
     ratios["fused step"] = report("fused step", ours_fused, theirs_fused)
 
-    ours_chain, theirs_chain, results = alternate(
-        chain(Value), lambda: with_deep_stack(chain(micrograd.Value)), args.repeats
+    ours_chain, theirs_chain, grads_ours, grads_theirs = alternate(
+        timed(chain(Value)), timed(lambda: with_deep_stack(chain(micrograd.Value))), args.rounds
     )
-    assert abs(results[0][0] - results[0][1]) <= 1e-9 * abs(results[0][1])
+    check_same_losses(grads_ours, grads_theirs)
     ratios["chain"] = report("chain", ours_chain, theirs_chain)
 
     ours_bytes, ours_nodes = bytes_per_node(Value, 100_000, sum)
