@@ -16,28 +16,37 @@ from .modes import _mode
 from .value import MANY, Value
 
 
+_OPERANDS_DONE = object()  # a marker on the stack of topological_order
+
+
 def topological_order(root):
     """Every Value ``root`` depends on, each after all of its parents; ``root`` last."""
     if not isinstance(root, Value):
         raise TypeError(f"topological_order() needs a Value, not {type(root).__name__}")
     order = []
     expanded = set()  # nodes whose operands have been put on the stack
-    done = set()  # nodes already in `order`
+    waiting = []  # expanded nodes whose operands are not all in `order` yet
     stack = [root]
     while stack:
         node = stack.pop()
-        if node in done:
+        if node is _OPERANDS_DONE:  # the node expanded last has all its operands placed
+            order.append(waiting.pop())
             continue
-        if node in expanded:  # back again: every operand is done, so the node takes its place
-            done.add(node)
-            order.append(node)
+        if node in expanded:  # pushed twice by two consumers: placed already
             continue
         expanded.add(node)
-        stack.append(node)  # to come back to after its operands
+        waiting.append(node)
+        stack.append(_OPERANDS_DONE)  # popped once everything pushed below is done
         first, second = node._first, node._second
-        for x in first if second is MANY else (first, second):
-            if isinstance(x, Value) and x not in done:
-                stack.append(x)
+        if second is MANY:
+            for x in first:
+                if isinstance(x, Value) and x not in expanded:
+                    stack.append(x)
+        else:
+            if isinstance(first, Value) and first not in expanded:
+                stack.append(first)
+            if isinstance(second, Value) and second not in expanded:
+                stack.append(second)
     return order
 
 
