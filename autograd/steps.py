@@ -1,0 +1,300 @@
+"""The backward pass, one node at a time, with the chain rule written out.
+
+``backward_steps(root)`` replays what ``backward()`` does and records every
+step instead of only the result. At each node it notes
+
+- the **upstream** gradient the node received, ∂L/∂node;
+- the **local derivative** of the node with respect to each input,
+  ∂node/∂input: the node's rule from ``derivatives.py`` called with grad = 1
+  (every rule is linear in grad);
+- the **product** upstream × local that the node sends to that input, which
+  is exactly what the engine adds to the input's gradient.
+
+It touches no ``.grad``. Printed, it is a table; in Jupyter, an HTML table.
+``Steps.frames()`` draws one picture per step.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * -3.0
+>>> y.label = "y"
+>>> print(backward_steps(y).equations()[0])
+∂y/∂x = ∂y/∂y · ∂y/∂x = 1.0000 × -3.0000 = -3.0000
+"""
+
+import html
+from dataclasses import dataclass
+
+from .backprop import topological_order
+from .value import Value
+
+ROOT_NAME = "L"  # what an unlabelled output is called in the equations
+
+
+def operands_of(node):
+    """Everything ``node`` was computed from, in order: Values and constants (floats)."""
+    try:
+        return node.operands
+    except AttributeError:  # engines before Value.operands
+        return node._inputs
+
+
+def apply_rule(node, grad):
+    """The shares ``node``'s rule sends back to its operands for an arriving ``grad``, as a tuple.
+
+    Called on plain floats, as ``backward()`` does on its fast path.
+    """
+    operands = operands_of(node)
+    data = [x.data if isinstance(x, Value) else x for x in operands]
+    shares = node._rule(grad, node.data, *data)
+    if not isinstance(shares, (tuple, list)):  # a function of one operand returns one number
+        shares = (shares,)
+    return tuple(shares)
+
+
+@dataclass(frozen=True)
+class Share:
+    """What one node sends back to one of its inputs."""
+
+    input: Value      # the input receiving the share
+    index: int        # the input's position in the topological order
+    position: int     # its position among the node's operands (constants included)
+    name: str
+    local: float      # ∂node/∂input
+    product: float    # upstream × local: added to the input's gradient
+    total: float      # the input's gradient so far, this share included
+    accumulates: bool  # does the input receive shares from more than one place?
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node passing its gradient on to its inputs."""
+
+    number: int       # 1, 2, ...: the order of the backward pass
+    node: Value
+    index: int        # the node's position in the topological order
+    name: str
+    upstream: float   # ∂L/∂node, complete by the time the pass reaches the node
+    shares: tuple     # of Share, one per input that is a Value, in operand order
+
+
+class Steps:
+    """The steps of a backward pass from ``root``; a sequence of ``Step``.
+
+    - ``order``: every Value, in topological order (the numbering of the drawing);
+    - ``names``: a name for each Value: its label, ``L`` for an unlabelled
+      output, ``v<i>`` for any other unlabelled Value;
+    - ``gradients``: the final gradient of each Value, as ``gradients()`` gives.
+    """
+
+    def __init__(self, root, seed=1.0, fmt=".4f"):
+        if not isinstance(root, Value):
+            raise TypeError(f"backward_steps() needs a Value, not {type(root).__name__}")
+        format(1.5, fmt)  # a bad format fails here, not halfway through printing
+        self.root = root
+        self.seed = float(seed)
+        self.fmt = fmt
+        self.order = topological_order(root)
+        last = len(self.order) - 1
+        self.names = [
+            node.label or (ROOT_NAME if i == last else f"v{i}") for i, node in enumerate(self.order)
+        ]
+        self.steps, self.gradients = self._replay()
+
+    def _replay(self):
+        steps = []
+        index = {node: i for i, node in enumerate(self.order)}
+        uses = [0] * len(self.order)
+        for node in self.order:
+            for x in operands_of(node):
+                if isinstance(x, Value):
+                    uses[index[x]] += 1
+        grads = {self.root: self.seed}
+        number = 0
+        for node in reversed(self.order):
+            if not node.op:
+                continue  # a leaf: nothing to pass on
+            number += 1
+            upstream = grads[node]
+            # Every rule is linear in grad, so grad = 1 gives the local derivatives. The
+            # products come from the rule itself, exactly as backward() computes them,
+            # so the totals equal the engine's gradients to the last bit.
+            locals_ = apply_rule(node, 1.0)
+            products = apply_rule(node, upstream)
+            shares = []
+            for position, (x, local, product) in enumerate(zip(operands_of(node), locals_, products)):
+                if not isinstance(x, Value):
+                    continue  # a constant takes no gradient
+                previous = grads.get(x)
+                grads[x] = product if previous is None else previous + product
+                i = index[x]
+                shares.append(Share(x, i, position, self.names[i], local, product, grads[x], uses[i] > 1))
+            i = index[node]
+            steps.append(Step(number, node, i, self.names[i], upstream, tuple(shares)))
+        return tuple(steps), grads
+
+    # -- a sequence of steps ------------------------------------------------------
+
+    def __len__(self):
+        return len(self.steps)
+
+    def __getitem__(self, i):
+        return self.steps[i]
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    # -- words ----------------------------------------------------------------------
+
+    @property
+    def root_name(self):
+        return self.names[-1]
+
+    def number(self, x):
+        return format(x, self.fmt)
+
+    def equation(self, step, share):
+        """``∂L/∂x = ∂L/∂y · ∂y/∂x = 1.0000 × -3.0000 = -3.0000`` (``+=`` when x has several uses)."""
+        L, y, x, n = self.root_name, step.name, share.name, self.number
+        sign = "+=" if share.accumulates else "="
+        return f"∂{L}/∂{x} {sign} ∂{L}/∂{y} · ∂{y}/∂{x} = {n(step.upstream)} × {n(share.local)} = {n(share.product)}"
+
+    def equations(self):
+        """Every chain-rule product of the pass, in order, as text."""
+        return [self.equation(step, share) for step in self.steps for share in step.shares]
+
+    def seed_text(self):
+        L = self.root_name
+        return f"∂{L}/∂{L} = {self.number(self.seed)}"
+
+    def describe(self, step):
+        """``y = x * w``: the node and how it was computed."""
+        index = {node: i for i, node in enumerate(self.order)}
+        operands = [self.names[index[x]] if isinstance(x, Value) else repr(x) for x in operands_of(step.node)]
+        op = step.node.op
+        if len(operands) == 2 and op in ("+", "-", "*", "/", "**"):
+            return f"{step.name} = {operands[0]} {op} {operands[1]}"
+        return f"{step.name} = {op}({', '.join(operands)})"
+
+    HEADER = ("step", "node", "∂L/∂node", "input", "∂node/∂input", "product", "∂L/∂input so far")
+
+    def rows(self):
+        """The table as rows of text, one row per share, the node's columns on its first row."""
+        n = self.number
+        rows = []
+        for step in self.steps:
+            first = (str(step.number), self.describe(step), n(step.upstream))
+            if not step.shares:
+                rows.append(first + ("", "", "", ""))
+            for k, share in enumerate(step.shares):
+                left = first if k == 0 else ("", "", "")
+                rows.append(left + (share.name, n(share.local), n(share.product), n(share.total)))
+        return rows
+
+    def header(self):
+        L = self.root_name
+        return tuple(h.replace("L", L) if h.startswith("∂L") else h for h in self.HEADER)
+
+    NUMERIC = (2, 4, 5, 6)  # columns of numbers: right-aligned, so the decimal points line up
+
+    def __str__(self):
+        table = [self.header()] + self.rows()
+        widths = [max(len(row[c]) for row in table) for c in range(len(table[0]))]
+
+        def line(row):
+            cells = (cell.rjust(w) if c in self.NUMERIC else cell.ljust(w)
+                     for c, (cell, w) in enumerate(zip(row, widths)))
+            return "  ".join(cells).rstrip()
+
+        lines = [f"Backward pass from {self.root_name}, starting with {self.seed_text()}", line(table[0])]
+        lines.append("  ".join("-" * w for w in widths))
+        lines.extend(line(row) for row in table[1:])
+        if not self.steps:
+            lines.append(f"({self.root_name} is a leaf: there is nothing to pass back)")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_html_(self):
+        e = html.escape
+        head = "".join(f"<th>{e(h)}</th>" for h in self.header())
+        body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in self.rows())
+        return (
+            f"<p>Backward pass from <b>{e(self.root_name)}</b>, starting with {e(self.seed_text())}</p>"
+            f'<table class="chainrule-steps"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        )
+
+    # -- pictures -----------------------------------------------------------------------
+
+    def known(self, frame):
+        """The gradients known in frame ``frame`` (0: the start, k: after step k).
+
+        A dict from position in ``order`` to the gradient received so far; a Value
+        the pass has not reached is missing.
+        """
+        if not 0 <= frame <= len(self.steps):
+            raise IndexError(f"frame {frame} out of range: there are {len(self.steps) + 1} frames, 0 to {len(self.steps)}")
+        known = {len(self.order) - 1: self.seed}
+        for step in self.steps[:frame]:
+            for share in step.shares:
+                known[share.index] = share.total
+        return known
+
+    def grad_texts(self, frame):
+        """The grad field of every Value in frame ``frame``: ``grad 0.4468``, or ``grad ?``.
+
+        Every field is padded to the width it has in its widest frame, so the
+        layout stays put from frame to frame.
+        """
+        known = self.known(frame)
+        widths = self._grad_widths()
+        return [("grad " + (self.number(known[i]) if i in known else "?")).ljust(widths[i])
+                for i in range(len(self.order))]
+
+    def _grad_widths(self):
+        widths = getattr(self, "_widths", None)
+        if widths is None:
+            widths = [len("grad ?")] * len(self.order)
+            widths[-1] = max(widths[-1], len("grad " + self.number(self.seed)))
+            for step in self.steps:
+                for share in step.shares:
+                    widths[share.index] = max(widths[share.index], len("grad " + self.number(share.total)))
+            self._widths = widths
+        return widths
+
+    def frame(self, frame, rankdir="LR"):
+        """Frame ``frame`` as a ``graphviz.Digraph``: 0 is the start, k shows step k.
+
+        The node passing its gradient on and the edges it flows back along are
+        highlighted, each edge labelled with its share; Values not reached yet
+        are grey and read ``grad ?``.
+        """
+        from .drawing import FrameStyle, build_graph, check_options
+
+        check_options(rankdir, self.fmt)
+        texts = self.grad_texts(frame)
+        pending = set(range(len(self.order))) - self.known(frame).keys()
+        widths = {(step.index, share.position): len(self.number(share.product))
+                  for step in self.steps for share in step.shares}
+        if frame == 0:
+            style = FrameStyle(current=len(self.order) - 1, pending=pending, flowing=False, label_widths=widths)
+        else:
+            step = self.steps[frame - 1]
+            style = FrameStyle(
+                current=step.index,
+                receiving=[share.index for share in step.shares],
+                pending=pending,
+                shares={share.position: self.number(share.product) for share in step.shares},
+                label_widths=widths,
+            )
+        return build_graph(self.order, rankdir=rankdir, fmt=self.fmt, grad_text=texts.__getitem__,
+                           names=self.names, style=style, ranksep="0.25", stacked=rankdir == "LR")
+
+    def frames(self, rankdir="LR"):
+        """One SVG per frame: the start, then one per step."""
+        return [self.frame(k, rankdir).svg() for k in range(len(self.steps) + 1)]
+
+
+def backward_steps(root, seed=1.0, fmt=".4f"):
+    """The steps of the backward pass from ``root`` (see ``Steps``); no ``.grad`` changes."""
+    return Steps(root, seed=seed, fmt=fmt)
