@@ -1,0 +1,282 @@
+"""Datasets to train on, a train/test split, and mini-batches.
+
+Every dataset comes back as two plain Python lists, ``X`` (one list of floats
+per example) and ``y`` (an int class label, or a float for regression), so a
+model sees ordinary floats and nothing else. Each is seeded: the same seed
+gives the same points.
+
+Toy problems in two dimensions, where a decision boundary can be drawn:
+
+- ``moons``: two interleaving half circles (scikit-learn's ``make_moons``)
+- ``circles``: a ring around a disc (``make_circles``)
+- ``blobs``: round clusters, one per class (``make_blobs``), scaled to unit variance
+- ``xor``: four clusters, on the corners of a square, where diagonal corners
+  share a class; no straight line separates them
+- ``spirals``: two spirals wound into each other, the hardest of the lot
+
+A curve to fit, for regression: ``sine``, a noisy ``sin(x)``.
+
+And real data: ``digits``, the 8x8 images of handwritten digits that ship
+with scikit-learn (1,797 of them, 10 classes), pixels scaled to [0, 1].
+
+scikit-learn is imported only when a function here needs it, so
+``import nn`` stays quick.
+"""
+
+import math
+import numbers
+import random
+
+from .initializers import make_rng
+
+# ---------------------------------------------------------------------------
+# Datasets
+
+
+def moons(n_samples=200, noise=0.1, seed=0):
+    """Two interleaving half circles, classes 0 and 1; x in about [-1, 2], y in [-0.5, 1]."""
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=_count(n_samples, "n_samples", 2), noise=_noise(noise), random_state=_seed(seed))
+    return X.tolist(), y.tolist()
+
+
+def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
+    """A disc of class 1 inside a ring of class 0; ``factor`` is the inner radius (outer: 1)."""
+    from sklearn.datasets import make_circles
+
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
+        raise ValueError(f"factor (inner radius / outer radius) must be between 0 and 1, got {factor!r}")
+    X, y = make_circles(
+        n_samples=_count(n_samples, "n_samples", 2), noise=_noise(noise), factor=float(factor), random_state=_seed(seed)
+    )
+    return X.tolist(), y.tolist()
+
+
+def blobs(n_samples=200, centers=3, cluster_std=1.0, n_features=2, seed=0):
+    """``centers`` round clusters, classes 0 .. centers-1, each feature scaled to mean 0 and variance 1.
+
+    scikit-learn places the centres anywhere in [-10, 10]; the scaling brings
+    the points to where a tanh unit is not yet saturated.
+    """
+    from sklearn.datasets import make_blobs
+
+    centers = _count(centers, "centers", 2)
+    X, y = make_blobs(
+        n_samples=_count(n_samples, "n_samples", centers),
+        centers=centers,
+        n_features=_count(n_features, "n_features"),
+        cluster_std=_noise(cluster_std, "cluster_std"),
+        random_state=_seed(seed),
+    )
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X.tolist(), y.tolist()
+
+
+def xor(n_samples=200, noise=0.2, seed=0):
+    """Clusters around the corners (±1, ±1): class 1 where the signs differ, class 0 where they agree.
+
+    Points go round the corners in turn, (-1, -1), (-1, 1), (1, -1), (1, 1),
+    each moved by Gaussian noise of standard deviation ``noise``, so
+    ``xor(4, noise=0)`` is exactly the truth table of XOR, written in ±1.
+    """
+    n_samples = _count(n_samples, "n_samples")
+    noise = _noise(noise)
+    rng = make_rng(_seed(seed))
+    corners = ((-1.0, -1.0, 0), (-1.0, 1.0, 1), (1.0, -1.0, 1), (1.0, 1.0, 0))
+    X, y = [], []
+    for i in range(n_samples):
+        a, b, label = corners[i % 4]
+        X.append([a + noise * rng.gauss(0.0, 1.0), b + noise * rng.gauss(0.0, 1.0)])
+        y.append(label)
+    return X, y
+
+
+def spirals(n_samples=200, noise=0.05, turns=1.25, seed=0):
+    """Two spirals wound into each other, classes 0 and 1, inside the unit disc.
+
+    Along each arm the radius grows from 0.1 to 1 while the angle turns
+    ``turns`` times round; the second arm is the first rotated by half a turn.
+    """
+    n_samples = _count(n_samples, "n_samples", 2)
+    noise = _noise(noise)
+    if isinstance(turns, bool) or not isinstance(turns, numbers.Real) or not 0.0 < turns <= 10.0:
+        raise ValueError(f"turns must be a number in (0, 10], got {turns!r}")
+    rng = make_rng(_seed(seed))
+    per_class = (n_samples // 2, n_samples - n_samples // 2)
+    X, y = [], []
+    for label, count in enumerate(per_class):
+        for i in range(count):
+            t = i / max(count - 1, 1)  # 0 at the centre, 1 at the tip
+            radius = 0.1 + 0.9 * t
+            angle = 2.0 * math.pi * turns * t + math.pi * label
+            X.append([radius * math.cos(angle) + noise * rng.gauss(0.0, 1.0),
+                      radius * math.sin(angle) + noise * rng.gauss(0.0, 1.0)])  # fmt: skip
+            y.append(label)
+    order = list(range(n_samples))
+    rng.shuffle(order)  # classes interleaved, as scikit-learn's makers return them
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def sine(n_samples=100, noise=0.1, seed=0):
+    """A regression curve: ``y = sin(x) + noise`` for x spread uniformly over [-3, 3].
+
+    ``X`` is a list of one-element lists (a model with one input), ``y`` a list of floats.
+    """
+    n_samples = _count(n_samples, "n_samples")
+    noise = _noise(noise)
+    rng = make_rng(_seed(seed))
+    xs = [rng.uniform(-3.0, 3.0) for _ in range(n_samples)]
+    ys = [math.sin(x) + noise * rng.gauss(0.0, 1.0) for x in xs]
+    return [[x] for x in xs], ys
+
+
+def digits(n_samples=None, seed=0):
+    """The 8x8 handwritten digits of scikit-learn: 64 pixels in [0, 1] per image, labels 0 to 9.
+
+    All 1,797 images by default, in scikit-learn's order. With ``n_samples``,
+    a random subset of that size with every class in its usual proportion
+    (``seed`` picks it).
+    """
+    from sklearn.datasets import load_digits
+
+    images = load_digits()
+    X = (images.data / 16.0).tolist()  # pixels are whole numbers from 0 to 16
+    y = images.target.tolist()
+    if n_samples is None:
+        return X, y
+    n_samples = _count(n_samples, "n_samples", 10)
+    if n_samples >= len(X):
+        if n_samples > len(X):
+            raise ValueError(f"n_samples={n_samples}, but there are only {len(X)} digit images")
+        return X, y
+    from sklearn.model_selection import train_test_split as split
+
+    X, _, y, _ = split(X, y, train_size=n_samples, stratify=y, random_state=_seed(seed))
+    return X, y
+
+
+DATASETS = {
+    "moons": moons,
+    "circles": circles,
+    "blobs": blobs,
+    "xor": xor,
+    "spirals": spirals,
+    "sine": sine,
+    "digits": digits,
+}
+
+
+def load(name, **options):
+    """A dataset by name (one of ``DATASETS``), with its options: ``load("moons", n_samples=100)``."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    return DATASETS[name](**options)
+
+
+# ---------------------------------------------------------------------------
+# Splitting and batching
+
+
+def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
+    """``X_train, X_test, y_train, y_test``: a shuffled split, in scikit-learn's order.
+
+    ``stratify=None`` (the default) keeps each class's share the same in both
+    parts whenever ``y`` holds class labels (ints) and every class has at
+    least two examples; pass ``True`` or ``False`` to decide yourself.
+    """
+    from sklearn.model_selection import train_test_split as split
+
+    X, y = _examples(X, y)
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be a number between 0 and 1, got {test_fraction!r}")
+    n_test = math.ceil(test_fraction * len(X))
+    if n_test >= len(X):
+        raise ValueError(f"test_fraction={test_fraction} leaves no example to train on ({len(X)} in all)")
+    labels = all(isinstance(label, numbers.Integral) for label in y)
+    if stratify is None:
+        counts = {}
+        for label in y:
+            counts[label] = counts.get(label, 0) + 1
+        stratify = labels and min(counts.values()) >= 2 and len(counts) <= n_test <= len(X) - len(counts)
+    elif stratify and not labels:
+        raise ValueError("stratify=True needs class labels (ints) in y")
+    X_train, X_test, y_train, y_test = split(
+        X, y, test_size=n_test, random_state=_seed(seed), stratify=y if stratify else None
+    )
+    return X_train, X_test, y_train, y_test
+
+
+def batches(X, y, batch_size=None, seed=0, shuffle=True):
+    """One epoch of mini-batches: ``(X_batch, y_batch)`` pairs of lists that cover every example once.
+
+    ``batch_size=None`` gives a single batch with everything (full-batch
+    gradient descent), in the original order. Otherwise the examples are
+    shuffled (unless ``shuffle=False``) and cut into batches of
+    ``batch_size``; the last batch holds what is left and may be smaller.
+
+    ``seed`` is an int or a ``random.Random``. To get a new order every
+    epoch, pass the same ``random.Random`` each time, as ``fit`` does::
+
+        rng = random.Random(0)
+        for epoch in range(10):
+            for X_batch, y_batch in batches(X, y, 16, rng):
+                ...
+    """
+    X, y = _examples(X, y)
+    if batch_size is None:
+        yield X, y
+        return
+    batch_size = _count(batch_size, "batch_size")
+    order = list(range(len(X)))
+    if shuffle:
+        make_rng(seed).shuffle(order)
+    for start in range(0, len(order), batch_size):
+        chosen = order[start : start + batch_size]
+        yield [X[i] for i in chosen], [y[i] for i in chosen]
+
+
+def number_of_batches(n_examples, batch_size):
+    """How many batches ``batches`` cuts ``n_examples`` into."""
+    return 1 if batch_size is None else -(-n_examples // batch_size)
+
+
+# ---------------------------------------------------------------------------
+
+
+def _examples(X, y):
+    """``X`` and ``y`` as lists of equal, non-zero length."""
+    for what, items in (("X", X), ("y", y)):
+        if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
+            raise TypeError(f"{what} must be a list (one item per example), not {type(items).__name__}")
+    X, y = list(X), list(y)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
+    if not X:
+        raise ValueError("there are no examples (X and y are empty)")
+    return X, y
+
+
+def _count(n, what, least=1):
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
+    if n < least:
+        raise ValueError(f"{what} must be at least {least}, got {n}")
+    return int(n)
+
+
+def _noise(noise, what="noise"):
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise < math.inf:
+        raise ValueError(f"{what} must be a number >= 0, got {noise!r}")
+    return float(noise)
+
+
+def _seed(seed):
+    """An int for scikit-learn's ``random_state``: ints pass, a ``random.Random`` gives one of its draws."""
+    if isinstance(seed, random.Random):
+        return seed.randrange(2**32)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int or a random.Random, not {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
+    return int(seed)
