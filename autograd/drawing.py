@@ -209,8 +209,10 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
                 width = style.label_widths.get((i, k))
                 if width:
                     # The same width in every frame, blank when not flowing, so the layout stays put.
+                    # Padded with escaped ASCII spaces: WebAssembly Graphviz guesses any other
+                    # character's width from its UTF-8 length, which would move things about.
                     text = style.shares[k] if flowing and k in style.shares else ""
-                    edge.update(label=escape_record_text(text.ljust(width, "\u00a0")),
+                    edge.update(label=escape_record_text(text) + "\\ " * (width - len(text)),
                                 fontcolor=FLOW, fontname=NUMBER_FONT, fontsize="12")
                 dot.edge(f"v{index[x]}", f"op{i}", **edge)
             else:
