@@ -17,6 +17,12 @@ One job per module:
 - ``optim``: ``SGD``, ``Adam``; ``schedules``: ``linear_decay``, ``step_decay``
 - ``state``: checked state dicts, ``save_model`` / ``load_model`` as JSON
 - ``export``: ``to_torch``, the same network in PyTorch (imported only there)
+- ``data``: datasets as plain lists (``moons``, ``circles``, ``blobs``, ``xor``,
+  ``spirals``, ``sine``, ``digits``), ``train_test_split``, ``batches``
+- ``training``: ``fit`` and its ``History``; ``predict``, ``accuracy``,
+  ``evaluate``, ``r2_score``
+- ``plots``: ``loss_curves``, ``decision_boundary``, ``gradient_flow``,
+  ``regression_fit`` (matplotlib is imported only when one is drawn)
 """
 
 from .export import to_torch
@@ -33,29 +39,38 @@ from .optim import SGD, Adam, Optimizer
 from .schedules import Schedule, linear_decay, step_decay
 from .state import load_model, save_model
 
-# Training, datasets and plots are added here as they arrive:
-#   from .training import fit            (nn/training.py)
-#   from .data import ...                (nn/data.py)
-#   from .plots import ...               (nn/plots.py; matplotlib imported inside)
+from . import data, plots
+from .data import batches, train_test_split
+from .training import History, accuracy, evaluate, fit, predict, r2_score
 
 __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "History",
     "Layer",
     "Module",
     "Neuron",
     "Optimizer",
     "Schedule",
+    "accuracy",
+    "batches",
     "bce_with_logits_loss",
+    "data",
+    "evaluate",
+    "fit",
     "hinge_loss",
     "l2_penalty",
     "linear_decay",
     "load_model",
     "mse_loss",
+    "plots",
+    "predict",
+    "r2_score",
     "save_model",
     "softmax_cross_entropy",
     "softmax_cross_entropy_batch",
     "step_decay",
     "to_torch",
+    "train_test_split",
 ]
