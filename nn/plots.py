@@ -1,0 +1,221 @@
+"""Pictures of training: loss curves, decision boundaries, gradient flow.
+
+Each function returns a matplotlib ``Figure`` (Jupyter shows it as the
+cell's result) and also writes it to ``path`` when one is given (the format
+follows the file's extension: ``.png``, ``.svg``, ``.pdf``).
+
+The figures are built with ``matplotlib.figure.Figure``, never with
+``pyplot``: nothing opens a window, nothing needs a display, and figures are
+not kept in pyplot's global list, so a script or a test can make hundreds of
+them. matplotlib is imported inside the functions, so ``import nn`` does not
+pay for it.
+"""
+
+import time
+
+import autograd
+
+# Colours for classes: the first ten of matplotlib's "tab10"
+CLASS_COLORS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+
+
+def loss_curves(history, path=None, title="Training"):
+    """The loss per epoch, and the accuracy beside it when the task has one.
+
+    Training curves are solid, validation curves dashed. A validation loss
+    that turns upward while the training loss keeps falling is overfitting.
+    """
+    if len(history) == 0:
+        raise ValueError("the history has no completed epoch to plot")
+    epochs = list(range(1, len(history) + 1))
+    panels = 2 if history.has_accuracy else 1
+    figure = _figure(width=5.0 * panels + 0.6, height=4.0)
+    axes = figure.subplots(1, panels, squeeze=False)[0]
+
+    ax = axes[0]
+    ax.plot(epochs, history.loss, color=CLASS_COLORS[0], label="training")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, color=CLASS_COLORS[1], linestyle="--", label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"loss ({history.loss_name})" if history.loss_name else "loss")
+    ax.set_title("Loss" if panels == 2 else _with_ending(title, history))
+    if min(history.loss + history.val_loss) > 0 and max(history.loss + history.val_loss) > 30 * min(
+        history.loss + history.val_loss
+    ):
+        ax.set_yscale("log")  # a loss that falls by orders of magnitude reads better on a log scale
+    _finish(ax, legend=True)
+
+    if panels == 2:
+        ax = axes[1]
+        ax.plot(epochs, [100 * a for a in history.accuracy], color=CLASS_COLORS[0], label="training")
+        if history.val_accuracy and history.val_accuracy[-1] is not None:
+            ax.plot(epochs, [100 * a for a in history.val_accuracy], color=CLASS_COLORS[1], linestyle="--",
+                    label="validation")  # fmt: skip
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%)")
+        ax.set_ylim(min(50.0, *(100 * a for a in history.accuracy)) - 2, 101)
+        ax.set_title("Accuracy")
+        _finish(ax, legend=True)
+        figure.suptitle(_with_ending(title, history))
+    return _done(figure, path)
+
+
+def decision_boundary(model, X, y, path=None, resolution=80, title="Decision boundary", margin=0.15):
+    """The regions a classifier of 2-D points assigns to each class, with the points on top.
+
+    The model is evaluated (under ``no_grad``) on a grid of
+    ``resolution x resolution`` points covering the data plus ``margin``:
+    6,400 forward passes for the default 80. A model with one output gives
+    two regions split where its score crosses 0 (drawn as a black line);
+    one with several outputs colours each point by its largest output.
+    ``figure.grid_seconds`` records how long the grid took.
+    """
+    if not X or len(X[0]) != 2:
+        raise ValueError(f"decision_boundary() draws models of 2-D inputs; these examples have {len(X[0]) if X else 0}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
+        raise ValueError(f"resolution must be an int from 2 to 1000, got {resolution!r}")
+    import numpy as np
+
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    (x0, x1), (y0, y1) = _padded(xs, margin), _padded(ys, margin)
+    grid_x = np.linspace(x0, x1, resolution)
+    grid_y = np.linspace(y0, y1, resolution)
+    started = time.perf_counter()
+    scores = []
+    with autograd.no_grad():
+        for b in grid_y.tolist():
+            for a in grid_x.tolist():
+                out = model([a, b])
+                scores.append([v.data for v in out] if isinstance(out, list) else out.data)
+    grid_seconds = time.perf_counter() - started
+
+    classes = sorted(set(y))
+    figure = _figure(width=5.6, height=4.8)
+    ax = figure.subplots()
+    if isinstance(scores[0], list):
+        # Class c wins where its logit beats the best of the others. Filling
+        # each such region from the smooth margin, rather than from the
+        # winning class of each grid cell, gives straight-edged regions
+        # instead of staircases.
+        logits = np.array(scores).reshape(resolution, resolution, -1)
+        k = logits.shape[2]
+        colors = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(k)]
+        for c in range(k):
+            margin_c = logits[:, :, c] - np.delete(logits, c, axis=2).max(axis=2)
+            if margin_c.max() > 0:
+                ax.contourf(grid_x, grid_y, margin_c, levels=[0.0, np.inf], colors=[colors[c]], alpha=0.25)
+                if margin_c.min() < 0:
+                    ax.contour(grid_x, grid_y, margin_c, levels=[0.0], colors="black", linewidths=1.0)
+        point_colors = {c: colors[int(c) % k] for c in classes}
+    else:
+        score = np.array(scores).reshape(resolution, resolution)
+        negative, positive = CLASS_COLORS[0], CLASS_COLORS[1]
+        ax.contourf(grid_x, grid_y, score, levels=[-np.inf, 0.0, np.inf], colors=[negative, positive], alpha=0.25)
+        if score.min() < 0 < score.max():
+            ax.contour(grid_x, grid_y, score, levels=[0.0], colors="black", linewidths=1.2)
+        point_colors = {c: (positive if c > 0.5 else negative) for c in classes}
+    for c in classes:
+        chosen = [i for i, label in enumerate(y) if label == c]
+        ax.scatter([xs[i] for i in chosen], [ys[i] for i in chosen], s=22, color=point_colors[c],
+                   edgecolors="black", linewidths=0.5, label=f"class {_label(c)}")  # fmt: skip
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    from .training import accuracy
+
+    ax.set_title(f"{title}\naccuracy on these points: {accuracy(model, X, y):.1%}")
+    ax.legend(loc="best", fontsize="small", framealpha=0.85)
+    figure.grid_seconds = grid_seconds
+    return _done(figure, path)
+
+
+def gradient_flow(history, path=None, title="Gradient flow"):
+    """The mean ``|gradient|`` of each layer's weights per epoch, on a log scale.
+
+    Needs ``fit(..., record_gradients=True)``. Lines far apart mean the
+    layers learn at very different speeds: gradients shrinking towards the
+    input layers are vanishing (saturated sigmoid or tanh units multiply
+    small derivatives together), gradients growing towards them explode.
+    """
+    if not history.gradients:
+        raise ValueError("this history has no gradients: train with fit(..., record_gradients=True)")
+    epochs = list(range(1, len(history.gradients) + 1))
+    figure = _figure(width=6.4, height=4.2)
+    ax = figure.subplots()
+    names = history.layer_names or [f"layer {i + 1}" for i in range(len(history.gradients[0]))]
+    for i, name in enumerate(names):
+        values = [epoch[i] for epoch in history.gradients]
+        ax.plot(epochs, values, color=CLASS_COLORS[i % len(CLASS_COLORS)], marker="o" if len(epochs) <= 30 else None,
+                markersize=3, label=name)  # fmt: skip
+    positive = [v for epoch in history.gradients for v in epoch if v > 0]
+    if positive:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean |gradient| of the layer's weights")
+    ax.set_title(_with_ending(title, history))
+    _finish(ax, legend=True)
+    return _done(figure, path)
+
+
+def regression_fit(model, X, y, path=None, title="Fitted curve", points=200):
+    """A model of one input against the data: the points and the curve it has learnt."""
+    if not X or len(X[0]) != 1:
+        raise ValueError("regression_fit() draws models of one input")
+    xs = [p[0] for p in X]
+    low, high = _padded(xs, 0.05)
+    grid = [low + (high - low) * i / (points - 1) for i in range(points)]
+    with autograd.no_grad():
+        curve = [model([a]).data for a in grid]
+    figure = _figure(width=6.0, height=4.0)
+    ax = figure.subplots()
+    ax.scatter(xs, y, s=14, color=CLASS_COLORS[0], alpha=0.7, label="data")
+    ax.plot(grid, curve, color=CLASS_COLORS[3], linewidth=2, label="model")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(title)
+    _finish(ax, legend=True)
+    return _done(figure, path)
+
+
+# ---------------------------------------------------------------------------
+
+
+def _figure(width, height):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _finish(ax, legend):
+    ax.grid(True, alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small")
+
+
+def _done(figure, path):
+    if path is not None:
+        figure.savefig(path, dpi=120)
+    return figure
+
+
+def _padded(values, margin):
+    low, high = min(values), max(values)
+    pad = margin * (high - low) if high > low else 1.0
+    return low - pad, high + pad
+
+
+def _label(c):
+    return int(c) if float(c).is_integer() else c
+
+
+def _with_ending(title, history):
+    if history.interrupted:
+        return f"{title} (interrupted)"
+    if history.diverged:
+        return f"{title} (diverged)"
+    return title
