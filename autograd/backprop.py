@@ -11,6 +11,7 @@ millions of operations deep.
 """
 
 import math
+import numbers
 
 from .modes import _mode
 from .value import MANY, Value
@@ -119,15 +120,12 @@ def _check_shares(node, shares):
 
 
 def _seed(grad, create_graph):
+    """The gradient that starts a pass: a float, or a Value when building a graph."""
     if isinstance(grad, Value):
         return grad if create_graph else grad.data
-    if isinstance(grad, bool) or not isinstance(grad, (int, float)):
-        try:
-            grad = float(grad)  # NumPy scalars and other real numbers
-        except (TypeError, ValueError):
-            raise TypeError(f"backward(grad=...) must be a real number, not {type(grad).__name__}") from None
-    grad = float(grad)
-    return Value(grad) if create_graph else grad
+    if not isinstance(grad, numbers.Real):  # ints, floats and NumPy scalars are all Real
+        raise TypeError(f"backward(grad=...) must be a real number, not {type(grad).__name__}")
+    return Value(grad) if create_graph else float(grad)
 
 
 def backward(root, grad=1.0, create_graph=False):

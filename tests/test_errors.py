@@ -67,12 +67,7 @@ def test_ints_are_stored_as_floats():
         lambda x: autograd.sum([x, "a"]),
         lambda x: autograd.dot([x], ["a"]),
         lambda x: x.leaky_relu("0.1"),
-        pytest.param(
-            lambda x: x.backward("1"),
-            marks=pytest.mark.xfail(
-                strict=True, reason="backprop._seed converts any str float() accepts, so backward('1') runs as 1.0"
-            ),
-        ),
+        lambda x: x.backward("1"),
         lambda x: x.backward("one"),
         lambda x: grad(1.0, [x]),
         lambda x: grad(x, [1.0]),
