@@ -57,8 +57,13 @@ def power(base, exponent):
 
 def reciprocal(x):
     """1 / x, where a float 0 gives infinity as in IEEE arithmetic (and PyTorch)."""
-    if isinstance(x, NUMBER) and x == 0:
-        return math.copysign(math.inf, x)
+    if isinstance(x, NUMBER):
+        return 1.0 / x if x != 0 else math.copysign(math.inf, x)
+    if x.data == 0:  # a Value: no graph can record an infinite slope
+        raise ZeroDivisionError(
+            "the derivative is infinite here (1 / 0.0), so create_graph=True cannot build on it; "
+            "a plain backward() gives inf"
+        )
     return 1.0 / x
 
 

@@ -383,3 +383,13 @@ def test_importing_autograd_imports_no_heavy_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", f"importing autograd loaded {done.stdout.strip()}"
+
+
+def test_an_infinite_slope_under_create_graph_is_named():
+    x = Value(0.0)
+    y = x.sqrt()
+    with pytest.raises(ZeroDivisionError, match="derivative is infinite"):
+        y.backward(create_graph=True)
+    assert x.grad == 0.0
+    y.backward()
+    assert x.grad == math.inf
