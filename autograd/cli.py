@@ -1,0 +1,153 @@
+"""``chainrule draw``: the graph of a formula, its backward pass as a table, or a step-by-step page.
+
+    chainrule draw "tanh(x*w + b)" --set x=2.0 w=-3.0 b=6.88 -o graph.svg
+    chainrule draw "tanh(x*w + b)" --set x=2.0 w=-3.0 b=6.88 --html page.html --steps
+
+The formula is parsed by ``expression.py`` (never ``eval``); its variables
+become leaves labelled with their names. The backward pass is run, so the
+picture shows every gradient. With no output option the SVG goes to stdout.
+
+The main ``chainrule`` program delegates here through ``add_draw_command``
+and ``run_draw``; ``python -m autograd.cli draw ...`` works on its own too.
+Exit status: 0 done, 2 a mistake in the command (a bad formula, an undefined
+name, a bad --set, a graph over --max-nodes), 1 anything failing after that.
+"""
+
+import argparse
+import sys
+
+PROG = "chainrule draw"
+
+DESCRIPTION = """\
+Draw the computation graph of a formula with every gradient filled in.
+
+The formula may use numbers, names, + - * / **, unary minus and the functions
+exp log tanh sigmoid relu sin cos sqrt leaky_relu softplus abs. Give every name
+a value with --set."""
+
+EXAMPLES = """\
+examples:
+  chainrule draw "tanh(x*w + b)" --set x=2.0 w=-3.0 b=6.88 -o graph.svg
+  chainrule draw "x*x + 3*x" --set x=2 --steps
+  chainrule draw "sigmoid(a*b)" --set a=1 b=-2 --html page.html --rankdir TB"""
+
+
+def add_draw_command(subparsers):
+    """Add the ``draw`` command to an ``argparse`` subparsers object; returns its parser.
+
+    The parser's default ``func`` is ``run_draw``, so ``args.func(args)`` runs it.
+    """
+    parser = subparsers.add_parser(
+        "draw",
+        help="draw the graph of a formula, with its gradients",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("expression", help='the formula, such as "tanh(x*w + b)" (quote it)')
+    parser.add_argument("--set", dest="assignments", metavar="NAME=VALUE", nargs="+", action="extend",
+                        default=[], help="the value of each name in the formula, such as x=2.0 w=-3.0")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the SVG picture here ('-' for stdout)")
+    parser.add_argument("--html", metavar="FILE", help="write a page that steps through the backward pass")
+    parser.add_argument("--steps", action="store_true", help="print the backward pass as a table")
+    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                        help="left to right (LR, the default) or top to bottom (TB)")
+    parser.add_argument("--fmt", default=".4f", help="number format, as in Python's format() (default .4f)")
+    parser.add_argument("--max-nodes", type=_max_nodes, default=None, metavar="N",
+                        help="refuse graphs with more Values than N (0: no limit; default 500, 100 for --html)")
+    parser.set_defaults(func=run_draw)
+    return parser
+
+
+def run_draw(args) -> int:
+    """Run ``draw`` for parsed ``args``; returns the exit status."""
+    from .expression import ExpressionError, names_in, parse_assignments, parse_expression
+
+    try:
+        variables = parse_assignments(args.assignments)
+        root = parse_expression(args.expression, variables)
+    except ExpressionError as error:
+        return _fail(str(error), 2)
+    unused = sorted(set(variables) - set(names_in(args.expression)))
+    if unused:
+        _say(f"warning: --set {', '.join(unused)}: not in the expression")
+    try:
+        format(1.5, args.fmt)
+    except (ValueError, TypeError):
+        return _fail(f"--fmt {args.fmt!r} is not a number format; try .4f or .3g", 2)
+
+    from .backprop import topological_order
+    from .page import DEFAULT_MAX_NODES as PAGE_MAX
+    from .drawing import DEFAULT_MAX_NODES as DRAW_MAX
+
+    size = len(topological_order(root))
+    limits = {"picture": DRAW_MAX, "page": PAGE_MAX}
+    if args.max_nodes is not None:
+        limits = dict.fromkeys(limits, args.max_nodes or None)  # 0: no limit
+    wants = {"picture": args.output is not None or not (args.html or args.steps), "page": bool(args.html)}
+    for what, limit in limits.items():
+        if wants[what] and limit is not None and size > limit:
+            return _fail(f"the graph has {size} Values, more than the {limit} allowed for a {what}; "
+                         f"to draw it anyway pass --max-nodes {size} (or --max-nodes 0 for no limit)", 2)
+
+    root.backward()
+    try:
+        if args.steps:
+            from .steps import backward_steps
+
+            print(backward_steps(root, fmt=args.fmt))
+        if wants["picture"]:
+            from .drawing import render_svg
+
+            options = {"rankdir": args.rankdir, "fmt": args.fmt, "max_nodes": None}
+            if args.output in (None, "-"):
+                sys.stdout.write(render_svg(root, **options))
+            else:
+                render_svg(root, args.output, **options)
+                _say(f"wrote {args.output}")
+        if args.html:
+            from .page import backward_page
+
+            backward_page(root, args.html, rankdir=args.rankdir, fmt=args.fmt, max_nodes=None,
+                          title=f"Backward pass of {args.expression.strip()}")
+            _say(f"wrote {args.html}")
+    except OSError as error:
+        return _fail(f"cannot write {error.filename}: {error.strerror}", 1)
+    except RuntimeError as error:  # Graphviz could not render
+        return _fail(str(error), 1)
+    return 0
+
+
+def main(argv=None) -> int:
+    """``python -m autograd.cli draw ...``; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m autograd.cli", description="chainrule's drawing commands")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_draw_command(commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help (0) or a usage error (2), already printed
+        return done.code if isinstance(done.code, int) else 2
+    return args.func(args)
+
+
+def _max_nodes(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return value
+
+
+def _say(message):
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _fail(message, status):
+    _say(f"error: {message}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
