@@ -85,10 +85,12 @@ def draw_dot(root, rankdir="LR", show_grad=True, max_nodes=DEFAULT_MAX_NODES, fm
       since a picture of thousands of nodes is slow to lay out and unreadable.
     - ``fmt``: the format of the numbers, as in ``format(2.0, ".4f")``.
 
+    Value ``i`` of the topological order is the node ``v{i}``, the operation
+    that made it ``op{i}``:
+
     >>> from autograd import Value
     >>> x = Value(2.0, label="x")
-    >>> dot = draw_dot(x * 3.0)
-    >>> "data 6.0000" in dot.source.replace("\\\\ ", " ")
+    >>> "v0 -> op1" in draw_dot(x * 3.0).source
     True
     """
     order = graph_order(root, max_nodes)
@@ -259,8 +261,7 @@ def escape_record_text(text):
     - a space that starts a line becomes a no-break space, which Graphviz keeps;
     - characters that cannot appear in SVG are made visible: a control character
       as its Unicode "control picture" (a tab as ``␉``), a lone surrogate or a
-      non-character as ``�``.
-
+      non-character as ``�``;
     - an empty first line becomes a no-break space: Graphviz compiled to
       WebAssembly crashes on a label that starts with a line break.
 

@@ -190,7 +190,7 @@ button:disabled { opacity: .4; cursor: default; }
 .swatch { display: inline-block; width: 14px; height: 14px; vertical-align: -2px; margin-right: 5px;
           border: 2px solid var(--current-border); border-radius: 2px; }
 #figure { border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow-x: auto; background: #fff; }
-.frame svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+.frame svg { display: block; max-width: 100%; max-height: 72vh; height: auto; margin: 0 auto; }
 #below { display: flex; flex-wrap: wrap; gap: 16px 32px; margin-top: 14px; }
 #explanation { flex: 3 1 480px; }
 #explanation h2 { font-size: 18px; margin: 0 0 6px; font-weight: 600; }
