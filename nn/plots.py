@@ -22,11 +22,13 @@ CLASS_COLORS = (
 )  # fmt: skip
 
 
-def loss_curves(history, path=None, title="Training"):
+def loss_curves(history, path=None, title="Training", validation_label="validation"):
     """The loss per epoch, and the accuracy beside it when the task has one.
 
-    Training curves are solid, validation curves dashed. A validation loss
-    that turns upward while the training loss keeps falling is overfitting.
+    Training curves are solid, validation curves dashed (labelled
+    ``validation_label``: "test" when the held-out set is the test set). A
+    validation loss that turns upward while the training loss keeps falling
+    is overfitting.
     """
     if len(history) == 0:
         raise ValueError("the history has no completed epoch to plot")
@@ -38,27 +40,27 @@ def loss_curves(history, path=None, title="Training"):
     ax = axes[0]
     ax.plot(epochs, history.loss, color=CLASS_COLORS[0], label="training")
     if history.val_loss:
-        ax.plot(epochs, history.val_loss, color=CLASS_COLORS[1], linestyle="--", label="validation")
+        ax.plot(epochs, history.val_loss, color=CLASS_COLORS[1], linestyle="--", label=validation_label)
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"loss ({history.loss_name})" if history.loss_name else "loss")
     ax.set_title("Loss" if panels == 2 else _with_ending(title, history))
     if min(history.loss + history.val_loss) > 0 and max(history.loss + history.val_loss) > 30 * min(
         history.loss + history.val_loss
     ):
-        ax.set_yscale("log")  # a loss that falls by orders of magnitude reads better on a log scale
-    _finish(ax, legend=True)
+        _log_scale(ax)  # a loss that falls by orders of magnitude reads better on a log scale
+    _finish(ax, legend=True, whole_x=True)
 
     if panels == 2:
         ax = axes[1]
         ax.plot(epochs, [100 * a for a in history.accuracy], color=CLASS_COLORS[0], label="training")
         if history.val_accuracy and history.val_accuracy[-1] is not None:
             ax.plot(epochs, [100 * a for a in history.val_accuracy], color=CLASS_COLORS[1], linestyle="--",
-                    label="validation")  # fmt: skip
+                    label=validation_label)  # fmt: skip
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy (%)")
         ax.set_ylim(min(50.0, *(100 * a for a in history.accuracy)) - 2, 101)
         ax.set_title("Accuracy")
-        _finish(ax, legend=True)
+        _finish(ax, legend=True, whole_x=True)
         figure.suptitle(_with_ending(title, history))
     return _done(figure, path)
 
@@ -154,11 +156,11 @@ def gradient_flow(history, path=None, title="Gradient flow"):
                 markersize=3, label=name)  # fmt: skip
     positive = [v for epoch in history.gradients for v in epoch if v > 0]
     if positive:
-        ax.set_yscale("log")
+        _log_scale(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean |gradient| of the layer's weights")
     ax.set_title(_with_ending(title, history))
-    _finish(ax, legend=True)
+    _finish(ax, legend=True, whole_x=True)
     return _done(figure, path)
 
 
@@ -191,15 +193,31 @@ def _figure(width, height):
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _finish(ax, legend):
+def _finish(ax, legend, whole_x=False):
+    if whole_x:  # epochs are counted, never 1.25
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
     if legend:
         ax.legend(fontsize="small")
 
 
+def _log_scale(ax):
+    import numpy as np
+
+    # A diverged run can put 1e300 on a log axis; matplotlib's limits and
+    # ticks then overflow harmlessly on the way, so keep numpy quiet about it.
+    with np.errstate(over="ignore"):
+        ax.set_yscale("log")
+
+
 def _done(figure, path):
     if path is not None:
-        figure.savefig(path, dpi=120)
+        import numpy as np
+
+        with np.errstate(over="ignore"):  # see _log_scale
+            figure.savefig(path, dpi=120)
     return figure
 
 

@@ -234,8 +234,9 @@ def fit(
             # installed (outside the main thread), or by user code: stop here.
             history.interrupted = True
         if bar is not None and (history.interrupted or history.diverged):
-            reason = "interrupted" if history.interrupted else "diverged (the loss is not a finite number)"
-            bar.write(f"training {reason} after {len(history)} complete epoch(s); the model keeps its steps")
+            reason = "stopped by Ctrl-C" if history.interrupted else "diverged (the loss is not a finite number)"
+            epochs_done = f"{len(history)} complete epoch{'s' if len(history) != 1 else ''}"
+            bar.write(f"training {reason} after {epochs_done} ({history.steps} steps); the model keeps every step")
     return history
 
 
@@ -290,8 +291,8 @@ def r2_score(model, X, y):
     X, y = _examples(X, y)
     predictions = outputs(model, X)
     mean = math.fsum(y) / len(y)
-    residual = math.fsum((t - p) ** 2 for p, t in zip(predictions, y))
-    total = math.fsum((t - mean) ** 2 for t in y)
+    residual = math.fsum((t - p) * (t - p) for p, t in zip(predictions, y))  # inf, not OverflowError, if huge
+    total = math.fsum((t - mean) * (t - mean) for t in y)
     return 1.0 - residual / total if total > 0.0 else (1.0 if residual == 0.0 else 0.0)
 
 
