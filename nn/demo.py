@@ -1,10 +1,11 @@
 """``make demo``: train a small network on two moons and show what happened.
 
-    python -m nn.demo [--out out/demo] [--epochs 40] [--no-progress]
+    python -m nn.demo [--out out/demo] [--epochs 25] [--no-progress]
 
 1. Draws 200 points of two interleaving half moons (150 to train on, 50 held out).
 2. Trains ``MLP(2, [16, 16, 1])`` with SGD and momentum on mini-batches of
-   16, showing a progress bar; a few seconds on a laptop.
+   16, the learning rate falling linearly to a tenth, showing a progress
+   bar; a few seconds on a laptop.
 3. Writes to ``out/demo/``: the loss and accuracy curves, the decision
    boundary, the gradient flow per layer, and the computation graph of a
    single neuron on a single point, every gradient filled in, as SVG: the
@@ -41,7 +42,7 @@ def neuron_graph(path):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nn.demo", description="Train an MLP on two moons and draw it.")
     parser.add_argument("--out", default=os.path.join("out", "demo"), help="where the pictures go (default out/demo)")
-    parser.add_argument("--epochs", type=int, default=40, help="passes over the training set (default 40)")
+    parser.add_argument("--epochs", type=int, default=25, help="passes over the training set (default 25)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     args = parser.parse_args(argv)
     if args.epochs < 1:
@@ -54,9 +55,11 @@ def main(argv=None) -> int:
     optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
     print(f"Two moons: {len(X_train)} points to train on, {len(X_test)} held out.")
     print(f"Training {model} ({len(model.parameters())} parameters) with SGD(lr=0.1, momentum=0.9),")
-    print(f"binary cross-entropy, mini-batches of 16, {args.epochs} epochs.")
+    print(f"the rate falling linearly to 0.01, binary cross-entropy, mini-batches of 16, {args.epochs} epochs.")
+    schedule = nn.linear_decay(epochs=args.epochs)  # the step shrinks to a tenth, so training settles
     history = nn.fit(model, X_train, y_train, loss="bce", optimizer=optimizer, epochs=args.epochs, batch_size=16,
-                     validation=(X_test, y_test), record_gradients=True, progress=args.progress, seed=0)  # fmt: skip
+                     validation=(X_test, y_test), schedule=schedule, record_gradients=True, progress=args.progress,
+                     seed=0)  # fmt: skip
 
     os.makedirs(args.out, exist_ok=True)
     paths = {name: os.path.join(args.out, name) for name in ("loss.png", "boundary.png", "gradients.png", "neuron.svg")}

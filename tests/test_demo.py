@@ -1,7 +1,7 @@
 """``make demo`` (``python -m nn.demo``): it trains, draws, and says where everything is.
 
-The demo runs here exactly as ``make demo`` runs it (its default 40 epochs,
-about 6 s on two cores), so a change that breaks or slows the demo shows up.
+The demo runs here exactly as ``make demo`` runs it (its default 25 epochs,
+about 4 s on two cores), so a change that breaks or slows the demo shows up.
 """
 
 import contextlib
