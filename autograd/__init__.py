@@ -14,8 +14,11 @@ from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .value import Value, dot, sum
 
 __all__ = [
+    "BackwardPage",
     "Value",
     "backward",
+    "backward_page",
+    "backward_steps",
     "detect_anomaly",
     "dot",
     "draw_dot",
@@ -31,11 +34,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    # Drawing lives in its own module and is loaded on first use, so that
-    # `import autograd` stays light.
-    if name in ("draw_dot", "render_svg"):
-        from . import drawing
+# Pictures live in their own modules and load on first use, so that
+# `import autograd` stays light (no graphviz, no wasmtime).
+_LAZY = {
+    "draw_dot": "drawing",
+    "render_svg": "drawing",
+    "backward_steps": "steps",
+    "backward_page": "page",
+    "BackwardPage": "page",
+}
 
-        return getattr(drawing, name)
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
