@@ -409,11 +409,20 @@ def _whole(n, what, least):
 
 @contextlib.contextmanager
 def _progress_bar(show, total):
-    """A ``tqdm.auto`` bar counting steps (a widget in Jupyter), or None."""
+    """A tqdm bar counting steps, or None.
+
+    In Jupyter with ipywidgets installed the bar is a widget; without them
+    (``tqdm.auto`` would warn) and in a terminal it is text.
+    """
     if not show:
         yield None
         return
-    from tqdm.auto import tqdm
+    import importlib.util
+
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     bar = tqdm(total=total, unit="step", leave=True, dynamic_ncols=True)
     try:
