@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip --disable-pip-version-check --quiet
+PIP := PYTHONWARNINGS=ignore $(PY) -m pip --disable-pip-version-check --quiet
 
 .PHONY: demo test bench notebooks clean
 
