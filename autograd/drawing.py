@@ -59,6 +59,12 @@ class GraphDrawing(graphviz.Digraph):
     ordinary ``Digraph``.
     """
 
+    values = 0  # how many Values the drawing shows
+
+    def __repr__(self):
+        # Stable text (no memory address), so saved notebooks do not change from run to run.
+        return f"<GraphDrawing of {self.values} Values>"
+
     def svg(self) -> str:
         """The drawing as SVG text."""
         return dot_to_svg(self.source)
@@ -168,6 +174,7 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
         node_attr={"fontname": FONT, "fontsize": "12", "color": BORDER},
         edge_attr={"color": EDGE, "arrowsize": "0.6"},
     )
+    dot.values = len(order)
     for i, node in enumerate(order):
         name = names[i] if names is not None else node.label
         numbers = ["data " + format(node.data, fmt)]

@@ -46,6 +46,10 @@ class BackwardPage:
     def __str__(self):
         return self.html
 
+    def __repr__(self):
+        # Stable text (no memory address), so saved notebooks do not change from run to run.
+        return f"<BackwardPage: {self.title}, {len(self.steps)} steps>"
+
     def _repr_html_(self):
         # An iframe keeps the page's script and styles apart from the notebook's.
         return (

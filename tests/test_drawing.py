@@ -291,3 +291,11 @@ def test_special_numbers_are_drawn():
     x = Value(math.inf, label="x")
     nodes, _ = parse(render_svg(x * 0.0))
     assert "data nan" in nodes["v1"] and "data inf" in nodes["v0"]
+
+
+def test_a_drawing_repr_is_stable_text_without_an_address():
+    from autograd import BackwardPage, Value, draw_dot
+
+    y = (Value(2.0, label="x") * 3.0).tanh()
+    assert repr(draw_dot(y)) == "<GraphDrawing of 3 Values>"
+    assert repr(BackwardPage(y)) == "<BackwardPage: Backward pass from L, 2 steps>"
