@@ -33,6 +33,7 @@ bench: $(VENV)/.bench
 
 notebooks: $(VENV)/.test
 	$(PY) -m pytest -q --nbmake --overwrite notebooks/
+	$(PY) notebooks/tidy.py notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
