@@ -160,7 +160,11 @@ def gradient_flow(history, path=None, title="Gradient flow"):
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean |gradient| of the layer's weights")
     ax.set_title(_with_ending(title, history))
-    _finish(ax, legend=True, whole_x=True)
+    crowded = len(names) > 5  # a legend inside would hide the lines
+    _finish(ax, legend=not crowded, whole_x=True)
+    if crowded:
+        figure.set_size_inches(7.6, 4.2)
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return _done(figure, path)
 
 
