@@ -151,11 +151,12 @@ class Value:
     # reflected forms (2 - x, 2 / x, ...) keep the operands in the order written.
 
     def __add__(self, other):
-        if isinstance(other, Value):
-            return _result(self.data + other.data, "+", rules.add, self, other)
-        other = _constant(other)
-        if other is None:
-            return NotImplemented
+        if type(other) is not float:  # a float constant takes a single check
+            if isinstance(other, Value):
+                return _result(self.data + other.data, "+", rules.add, self, other)
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
         return _result(self.data + other, "+", rules.add, self, other)
 
     def __radd__(self, other):
@@ -165,11 +166,12 @@ class Value:
         return _result(other + self.data, "+", rules.add, other, self)
 
     def __sub__(self, other):
-        if isinstance(other, Value):
-            return _result(self.data - other.data, "-", rules.subtract, self, other)
-        other = _constant(other)
-        if other is None:
-            return NotImplemented
+        if type(other) is not float:  # a float constant takes a single check
+            if isinstance(other, Value):
+                return _result(self.data - other.data, "-", rules.subtract, self, other)
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
         return _result(self.data - other, "-", rules.subtract, self, other)
 
     def __rsub__(self, other):
@@ -179,11 +181,12 @@ class Value:
         return _result(other - self.data, "-", rules.subtract, other, self)
 
     def __mul__(self, other):
-        if isinstance(other, Value):
-            return _result(self.data * other.data, "*", rules.multiply, self, other)
-        other = _constant(other)
-        if other is None:
-            return NotImplemented
+        if type(other) is not float:  # a float constant takes a single check
+            if isinstance(other, Value):
+                return _result(self.data * other.data, "*", rules.multiply, self, other)
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
         return _result(self.data * other, "*", rules.multiply, self, other)
 
     def __rmul__(self, other):
