@@ -80,16 +80,16 @@ def gradients(root, seed=1.0, create_graph=False):
         elif second is not MANY:  # two operands, either of them may be a constant
             if create_graph:
                 share_first, share_second = rule(upstream, node, first, second)
-            else:
-                a = first.data if isinstance(first, Value) else first
-                b = second.data if isinstance(second, Value) else second
+            else:  # a constant operand is always a float, never an int
+                a = first if type(first) is float else first.data
+                b = second if type(second) is float else second.data
                 share_first, share_second = rule(upstream, node.data, a, b)
             if checking:
                 _check_shares(node, (share_first, share_second))
-            if isinstance(first, Value):
+            if type(first) is not float:
                 previous = get(first)
                 grads[first] = share_first if previous is None else previous + share_first
-            if isinstance(second, Value):
+            if type(second) is not float:
                 previous = get(second)
                 grads[second] = share_second if previous is None else previous + share_second
         else:  # sum and dot: a tuple of operands
