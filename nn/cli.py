@@ -316,21 +316,22 @@ def _fail(message, status):
 # Argument types: each turns the text into a value or says what is wrong (exit status 2).
 
 
-def _positive_int(text):
+def _whole(text):
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _positive_int(text):
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be from 0 to 2**32 - 1, got {value}")
     return value
