@@ -25,7 +25,6 @@ import graphviz
 
 from .backprop import topological_order
 from .render import dot_to_svg
-from .steps import operands_of
 from .value import Value
 
 RANKDIRS = ("LR", "TB")
@@ -215,7 +214,7 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
         dot.node(f"op{i}", graphviz.nohtml(escape_record_text(node.op)), **op_attrs)
         flow = {"color": FLOW, "penwidth": "2.5", "dir": "back", "arrowsize": "0.8"} if flowing else {}
         dot.edge(f"op{i}", f"v{i}", **flow)
-        for k, x in enumerate(operands_of(node)):
+        for k, x in enumerate(node.operands):
             if isinstance(x, Value):
                 edge = dict(flow)
                 width = style.label_widths.get((i, k))

@@ -137,7 +137,7 @@ def _step_html(steps, k):
         + "</li>"
         for share in step.shares
     )
-    constants = [x for x in _constants(step.node)]
+    constants = step.node.constants
     note = (f'<p class="note">Constants ({e(", ".join(map(repr, constants)))}) take no gradient.</p>'
             if constants else "")
     done = (f'<p class="done">Done: every gradient is complete. These are the numbers '
@@ -150,13 +150,6 @@ def _step_html(steps, k):
         f"By the chain rule each input receives it times the local derivative:</p>"
         f'<ul class="shares">{shares}</ul>{note}{done}</div>'
     )
-
-
-def _constants(node):
-    from .steps import operands_of
-    from .value import Value
-
-    return [x for x in operands_of(node) if not isinstance(x, Value)]
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)

@@ -30,20 +30,12 @@ from .value import Value
 ROOT_NAME = "L"  # what an unlabelled output is called in the equations
 
 
-def operands_of(node):
-    """Everything ``node`` was computed from, in order: Values and constants (floats)."""
-    try:
-        return node.operands
-    except AttributeError:  # engines before Value.operands
-        return node._inputs
-
-
 def apply_rule(node, grad):
     """The shares ``node``'s rule sends back to its operands for an arriving ``grad``, as a tuple.
 
     Called on plain floats, as ``backward()`` does on its fast path.
     """
-    operands = operands_of(node)
+    operands = node.operands
     data = [x.data if isinstance(x, Value) else x for x in operands]
     shares = node._rule(grad, node.data, *data)
     if not isinstance(shares, (tuple, list)):  # a function of one operand returns one number
@@ -105,7 +97,7 @@ class Steps:
         index = {node: i for i, node in enumerate(self.order)}
         uses = [0] * len(self.order)
         for node in self.order:
-            for x in operands_of(node):
+            for x in node.operands:
                 if isinstance(x, Value):
                     uses[index[x]] += 1
         grads = {self.root: self.seed}
@@ -121,7 +113,7 @@ class Steps:
             locals_ = apply_rule(node, 1.0)
             products = apply_rule(node, upstream)
             shares = []
-            for position, (x, local, product) in enumerate(zip(operands_of(node), locals_, products)):
+            for position, (x, local, product) in enumerate(zip(node.operands, locals_, products)):
                 if not isinstance(x, Value):
                     continue  # a constant takes no gradient
                 previous = grads.get(x)
@@ -169,7 +161,7 @@ class Steps:
     def describe(self, step):
         """``y = x * w``: the node and how it was computed."""
         index = {node: i for i, node in enumerate(self.order)}
-        operands = [self.names[index[x]] if isinstance(x, Value) else repr(x) for x in operands_of(step.node)]
+        operands = [self.names[index[x]] if isinstance(x, Value) else repr(x) for x in step.node.operands]
         op = step.node.op
         if len(operands) == 2 and op in ("+", "-", "*", "/", "**"):
             return f"{step.name} = {operands[0]} {op} {operands[1]}"

@@ -126,8 +126,6 @@ class Value:
         """Everything this Value was computed from, in order: Values and constants."""
         return _operands(self._first, self._second)
 
-    _inputs = operands
-
     @property
     def parents(self):
         """The Values this one was computed from, in order (constants left out)."""

@@ -229,7 +229,7 @@ def test_local_derivatives_match_finite_differences():
         node = step.node
         for share in step.shares:
             # Perturb the input alone, recompute the node's operation on the same operands.
-            operands = list(node.operands if hasattr(node, "operands") else node._inputs)
+            operands = list(node.operands)
             numeric = _numeric_local(node, operands, share.position)
             assert share.local == pytest.approx(numeric, rel=1e-5, abs=1e-6), (node.op, share.name)
 
