@@ -26,7 +26,7 @@ demo: $(VENV)/.base
 	$(PY) -m nn.demo
 
 test: $(VENV)/.test
-	$(PY) -m pytest -q --nbmake tests notebooks
+	$(PY) -m pytest -q --nbmake --doctest-modules autograd nn tests notebooks
 
 bench: $(VENV)/.bench
 	$(PY) bench/run.py
