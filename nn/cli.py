@@ -69,7 +69,9 @@ def main(argv=None) -> int:
     """The console entry point; returns the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # name the subcommand's options, not only the top-level usage
+            (getattr(args, "train_parser", None) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as done:  # --help (0) or a usage error (2), already printed
         return done.code if isinstance(done.code, int) else 2
     try:
@@ -208,6 +210,12 @@ def run_train(args) -> int:
     _say(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test examples, {inputs}")
     _say(f"training {model} with {loss}, {described}, {batch}, {epochs} epoch{'s' if epochs != 1 else ''}")
 
+    # The output folder, made before any training time is spent
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as error:
+        return _fail(f"cannot write to {args.out}: {error.strerror}", 1)
+
     # Training
     schedule = nn.linear_decay(epochs) if args.lr_decay else None
     history = nn.fit(model, X_train, y_train, loss=loss, optimizer=optimizer, epochs=epochs,
@@ -225,7 +233,6 @@ def run_train(args) -> int:
               f"test accuracy {nn.accuracy(model, X_test, y_test):.1%}")  # fmt: skip
 
     try:
-        os.makedirs(args.out, exist_ok=True)
         written = []
         if len(history):
             name = f"{args.dataset}, {model}"

@@ -127,7 +127,10 @@ class Neuron(Module):
     def _forward(self, x):
         """The output for inputs ``x`` whose length is already checked."""
         if self.fused:
-            z = autograd.dot((*self.w, self.b), (*x, 1.0))
+            try:
+                z = autograd.dot((*self.w, self.b), (*x, 1.0))
+            except TypeError as error:
+                raise TypeError(f"a neuron's inputs must be numbers or Values ({error})") from None
         else:  # micrograd's graph: b + w0*x0 + w1*x1 + ..., one node per operation
             z = builtins.sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         activate = self._activate
@@ -248,5 +251,10 @@ def _inputs(x, nin):
         elif not hasattr(x, "__len__"):
             raise TypeError(f"input must be a list of {nin} numbers or Values, not {type(x).__name__}")
     if len(x) != nin:
+        if len(x) and isinstance(x[0], (list, tuple)):  # a batch where one example belongs
+            raise ValueError(
+                f"expected one input of size {nin}, got a list of {len(x)} lists; "
+                "call the model on one example at a time, e.g. [model(x) for x in X]"
+            )
         raise ValueError(f"expected an input of size {nin}, got size {len(x)}")
     return x

@@ -214,3 +214,20 @@ def test_the_console_script_is_nn_cli_main():
     result = subprocess.run([sys.executable, "-m", "nn.cli", "train", "--layers", "16,x"], cwd=REPO,
                             capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 2 and "'x' is not a whole number" in result.stderr
+
+
+def test_a_misspelled_train_option_shows_train_s_usage(capsys):
+    assert main(["train", "--learning-rate", "0.1"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: chainrule train" in err
+    assert "unrecognized arguments: --learning-rate 0.1" in err
+
+
+def test_an_output_folder_that_cannot_be_made_stops_before_training(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    status = main(["train", "--out", str(blocker / "out"), "--epochs", "1", "--no-progress"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert f"cannot write to {blocker / 'out'}" in captured.err
+    assert "accuracy" not in captured.out  # nothing was trained

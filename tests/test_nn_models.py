@@ -354,3 +354,15 @@ def test_to_torch_copies_weights():
     with torch.no_grad():
         net[0].weight.add_(1.0)
     assert net[0].weight[0, 0].item() == pytest.approx(model.layers[0].neurons[0].w[0].data + 1.0)
+
+
+def test_a_batch_given_as_one_input_says_how_to_call_the_model():
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"one example at a time"):
+        model([[1.0, 2.0]])
+
+
+def test_text_among_the_inputs_is_named_as_the_neuron_s_problem():
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"neuron's inputs must be numbers or Values .*str"):
+        model(["a", "b"])
