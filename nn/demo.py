@@ -29,8 +29,8 @@ def neuron_graph(path):
     from autograd import render_svg
 
     neuron = nn.Neuron(2, activation="tanh", fused=False, seed=1)  # one node per * and +, as in micrograd
-    x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
-    prediction = neuron([x1, x2])
+    x0, x1 = Value(2.0, label="x0"), Value(-1.0, label="x1")
+    prediction = neuron([x0, x1])
     prediction.label = "prediction"
     loss = (prediction - 1.0) ** 2  # the target is 1.0
     loss.label = "loss"
@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     print(f"  {paths['loss.png']:<28} loss and accuracy per epoch")
     print(f"  {paths['boundary.png']:<28} where the network puts each class")
     print(f"  {paths['gradients.png']:<28} mean |gradient| of each layer's weights")
-    print(f"  {paths['neuron.svg']:<28} one neuron's graph, tanh(w0*x1 + w1*x2 + b), with a squared loss "
+    print(f"  {paths['neuron.svg']:<28} one neuron's graph, tanh(w0*x0 + w1*x1 + b), with a squared loss "
           f"({len(autograd.topological_order(loss))} nodes, every gradient filled in)")  # fmt: skip
     print()
     train_accuracy = nn.accuracy(model, X_train, y_train)

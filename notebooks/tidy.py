@@ -2,7 +2,9 @@
 
 ``make notebooks`` executes every notebook in place; the kernel stamps each
 cell with the time it ran. Removing those stamps makes a rerun byte-identical
-when nothing else changed, so a diff shows only real changes.
+when nothing else changed, so a diff shows only real changes. (Notebook 05
+measures seconds of compute, so its timing figure and table change with the
+machine's load.)
 
 Usage: python notebooks/tidy.py notebooks/*.ipynb
 """

@@ -53,7 +53,7 @@ def test_the_demo_writes_three_pictures_and_a_graph_and_says_where(ran):
 def test_the_graph_is_one_neuron_with_every_gradient(ran):
     _, printed, out = ran
     texts = " ".join(t.text or "" for t in ET.parse(out / "neuron.svg").iter(SVG + "text")).replace("\xa0", " ")
-    for label in ("x1", "x2", "w0", "w1", "b", "tanh", "prediction", "loss"):
+    for label in ("x0", "x1", "w0", "w1", "b", "tanh", "prediction", "loss"):
         assert re.search(rf"\b{label}\b", texts), label
     assert "grad" in texts and "12 nodes" in printed
 
