@@ -14,6 +14,7 @@ name, a bad --set, a graph over --max-nodes), 1 anything failing after that.
 """
 
 import argparse
+import os
 import sys
 
 PROG = "chainrule draw"
@@ -111,8 +112,13 @@ def run_draw(args) -> int:
             backward_page(root, args.html, rankdir=args.rankdir, fmt=args.fmt, max_nodes=None,
                           title=f"Backward pass of {args.expression.strip()}")
             _say(f"wrote {args.html}")
+    except BrokenPipeError:  # the reader of standard output left early (as `| head` does)
+        # As Python's documentation advises: point stdout at devnull, so that the
+        # final flush at exit does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:
-        return _fail(f"cannot write {error.filename}: {error.strerror}", 1)
+        return _fail(f"cannot write {error.filename or 'the output'}: {error.strerror}", 1)
     except RuntimeError as error:  # Graphviz could not render
         return _fail(str(error), 1)
     return 0
