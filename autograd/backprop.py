@@ -95,17 +95,14 @@ def gradients(root, seed=1.0, create_graph=False):
         else:  # sum and dot: a tuple of operands
             if create_graph:
                 shares = rule(upstream, node, *first)
-                for x, share in zip(first, shares):
-                    if isinstance(x, Value):
-                        previous = get(x)
-                        grads[x] = share if previous is None else previous + share
             else:
                 shares = rule(upstream, node.data, *[x.data if isinstance(x, Value) else x for x in first])
-                for x, share in zip(first, shares):
-                    if isinstance(x, Value):
-                        grads[x] = get(x, 0.0) + share
             if checking:
                 _check_shares(node, shares)
+            for x, share in zip(first, shares):
+                if isinstance(x, Value):
+                    previous = get(x)
+                    grads[x] = share if previous is None else previous + share
     return grads
 
 
