@@ -90,11 +90,12 @@ class Steps:
         self.names = [
             node.label or (ROOT_NAME if i == last else f"v{i}") for i, node in enumerate(self.order)
         ]
+        self.index = {node: i for i, node in enumerate(self.order)}  # a Value's place in `order`
         self.steps, self.gradients = self._replay()
 
     def _replay(self):
         steps = []
-        index = {node: i for i, node in enumerate(self.order)}
+        index = self.index
         uses = [0] * len(self.order)
         for node in self.order:
             for x in node.operands:
@@ -160,8 +161,7 @@ class Steps:
 
     def describe(self, step):
         """``y = x * w``: the node and how it was computed."""
-        index = {node: i for i, node in enumerate(self.order)}
-        operands = [self.names[index[x]] if isinstance(x, Value) else repr(x) for x in step.node.operands]
+        operands = [self.names[self.index[x]] if isinstance(x, Value) else repr(x) for x in step.node.operands]
         op = step.node.op
         if len(operands) == 2 and op in ("+", "-", "*", "/", "**"):
             return f"{step.name} = {operands[0]} {op} {operands[1]}"

@@ -338,8 +338,8 @@ def _fused_operands(items, name):
             operands.append(item)
         operands = tuple(operands)
         kinds = set(map(type, operands))
-    numbers = [x.data if isinstance(x, Value) else x for x in operands]
-    return operands, numbers, kinds != _FLOAT
+    plain = [x.data if isinstance(x, Value) else x for x in operands]
+    return operands, plain, bool(kinds - _FLOAT)  # no operand at all is no Value either
 
 
 def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in API.md)
@@ -350,8 +350,8 @@ def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in
     memory. Plain numbers are allowed among the terms.
     """
     items = (*values, start) if isinstance(start, Value) or start != 0.0 else tuple(values)
-    operands, numbers, has_value = _fused_operands(items, "sum")
-    data = builtins.sum(numbers, 0.0)
+    operands, plain, has_value = _fused_operands(items, "sum")
+    data = builtins.sum(plain, 0.0)
     if not has_value:
         return Value(data)
     return _result(data, "sum", rules.sum_, operands, MANY)
@@ -369,8 +369,8 @@ def dot(weights, inputs):
     half = len(weights)
     if half != len(inputs):
         raise ValueError(f"dot() needs sequences of equal length, got {half} weights and {len(inputs)} inputs")
-    operands, numbers, has_value = _fused_operands((*weights, *inputs), "dot")
-    data = builtins.sum(map(operator.mul, numbers[:half], numbers[half:]), 0.0)
+    operands, plain, has_value = _fused_operands((*weights, *inputs), "dot")
+    data = builtins.sum(map(operator.mul, plain[:half], plain[half:]), 0.0)
     if not has_value:
         return Value(data)
     return _result(data, "dot", rules.dot, operands, MANY)

@@ -465,3 +465,15 @@ def test_sum_and_dot_give_the_gradients_of_the_chains_they_replace():
 def test_plain_positive_sign_returns_the_value_itself():
     x = Value(1.0)
     assert +x is x
+
+
+def test_an_empty_sum_or_dot_is_a_leaf_not_a_node():
+    import autograd
+
+    for empty in (autograd.sum([]), autograd.dot([], []), autograd.sum([], start=2.0)):
+        assert empty.op == "" and empty.operands == ()
+    x, empty = Value(2.0), autograd.sum([])
+    y = x + empty
+    y.backward()
+    y.backward()
+    assert x.grad == 2.0 and empty.grad == 2.0  # a leaf accumulates
