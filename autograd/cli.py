@@ -72,9 +72,11 @@ def run_draw(args) -> int:
     unused = sorted(set(variables) - set(names_in(args.expression)))
     if unused:
         _say(f"warning: --set {', '.join(unused)}: not in the expression")
+    from .steps import check_fmt
+
     try:
-        format(1.5, args.fmt)
-    except (ValueError, TypeError):
+        check_fmt(args.fmt)
+    except ValueError:
         return _fail(f"--fmt {args.fmt!r} is not a number format; try .4f or .3g", 2)
 
     from .backprop import topological_order

@@ -25,6 +25,7 @@ import graphviz
 
 from .backprop import topological_order
 from .render import dot_to_svg
+from .steps import check_fmt
 from .value import Value
 
 RANKDIRS = ("LR", "TB")
@@ -139,15 +140,14 @@ def graph_order(root, max_nodes=DEFAULT_MAX_NODES):
     return order
 
 
-def check_options(rankdir, fmt):
+def check_rankdir(rankdir):
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, not {rankdir!r}")
-    if not isinstance(fmt, str):
-        raise TypeError(f"fmt must be a format string such as '.4f', not {type(fmt).__name__}")
-    try:
-        format(1.5, fmt)
-    except ValueError:
-        raise ValueError(f"fmt={fmt!r} is not a number format; try '.4f' or '.3g'") from None
+
+
+def check_options(rankdir, fmt):
+    check_rankdir(rankdir)
+    check_fmt(fmt)
 
 
 def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranksep="0.3", stacked=False):

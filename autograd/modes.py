@@ -18,10 +18,6 @@ class Mode(NamedTuple):
 _mode = contextvars.ContextVar("chainrule_mode", default=Mode())
 
 
-def current_mode() -> Mode:
-    return _mode.get()
-
-
 @contextlib.contextmanager
 def _switch(**changes):
     token = _mode.set(_mode.get()._replace(**changes))

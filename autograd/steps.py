@@ -30,6 +30,16 @@ from .value import Value
 ROOT_NAME = "L"  # what an unlabelled output is called in the equations
 
 
+def check_fmt(fmt):
+    """Refuse a number format such as ``"q"`` before anything is drawn or printed."""
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '.4f', not {type(fmt).__name__}")
+    try:
+        format(1.5, fmt)
+    except ValueError:
+        raise ValueError(f"fmt={fmt!r} is not a number format; try '.4f' or '.3g'") from None
+
+
 def apply_rule(node, grad):
     """The shares ``node``'s rule sends back to its operands for an arriving ``grad``, as a tuple.
 
@@ -81,7 +91,7 @@ class Steps:
     def __init__(self, root, seed=1.0, fmt=".4f"):
         if not isinstance(root, Value):
             raise TypeError(f"backward_steps() needs a Value, not {type(root).__name__}")
-        format(1.5, fmt)  # a bad format fails here, not halfway through printing
+        check_fmt(fmt)  # a bad format fails here, not halfway through printing
         self.root = root
         self.seed = float(seed)
         self.fmt = fmt
@@ -261,9 +271,9 @@ class Steps:
         highlighted, each edge labelled with its share; Values not reached yet
         are grey and read ``grad ?``.
         """
-        from .drawing import FrameStyle, build_graph, check_options
+        from .drawing import FrameStyle, build_graph, check_rankdir
 
-        check_options(rankdir, self.fmt)
+        check_rankdir(rankdir)
         texts = self.grad_texts(frame)
         pending = set(range(len(self.order))) - self.known(frame).keys()
         widths = {(step.index, share.position): len(self.number(share.product))
