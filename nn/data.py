@@ -150,6 +150,9 @@ def digits(n_samples=None, seed=0):
         if n_samples > len(X):
             raise ValueError(f"n_samples={n_samples}, but there are only {len(X)} digit images")
         return X, y
+    if len(X) - n_samples < 10:  # too few left out for every class to lose one: sample plainly
+        keep = sorted(random.Random(_seed(seed)).sample(range(len(X)), n_samples))
+        return [X[i] for i in keep], [y[i] for i in keep]
     from sklearn.model_selection import train_test_split as split
 
     X, _, y, _ = split(X, y, train_size=n_samples, stratify=y, random_state=_seed(seed))

@@ -7,6 +7,7 @@ the learning rate does not depend on the batch size. Every loss here is
 checked against PyTorch in ``tests/test_nn_losses.py``.
 """
 
+import math
 import numbers
 
 import autograd
@@ -100,12 +101,12 @@ def l2_penalty(parameters, alpha):
         parameters = parameters.parameters()
     parameters = list(parameters)
     alpha = _number(alpha)
-    if alpha is None or alpha < 0.0 or alpha != alpha:
-        raise ValueError(f"l2_penalty(): alpha must be a number >= 0, got {alpha!r}")
+    if alpha is None or not 0.0 <= alpha < math.inf:
+        raise ValueError(f"l2_penalty(): alpha must be a finite number >= 0, got {alpha!r}")
     for p in parameters:
         if not isinstance(p, Value):
             raise TypeError(f"l2_penalty() takes Values (parameters), not {type(p).__name__}")
-    return alpha * _value(autograd.dot(parameters, parameters))
+    return alpha * autograd.dot(parameters, parameters)
 
 
 # ---------------------------------------------------------------------------

@@ -172,6 +172,8 @@ def regression_fit(model, X, y, path=None, title="Fitted curve", points=200):
     """A model of one input against the data: the points and the curve it has learnt."""
     if not X or len(X[0]) != 1:
         raise ValueError("regression_fit() draws models of one input")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise ValueError(f"points must be an int of at least 2, got {points!r}")
     xs = [p[0] for p in X]
     low, high = _padded(xs, 0.05)
     grid = [low + (high - low) * i / (points - 1) for i in range(points)]

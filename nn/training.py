@@ -306,6 +306,9 @@ def _loss(loss):
             raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))} or pass a function")
         return (loss, *LOSSES[loss])
     if callable(loss):
+        for name, (function, scoring) in LOSSES.items():
+            if loss is function:  # a known loss passed by itself keeps its accuracy
+                return name, function, scoring
         return getattr(loss, "__name__", "custom"), loss, None
     raise TypeError(f"loss must be a name such as 'mse' or a function, not {type(loss).__name__}")
 

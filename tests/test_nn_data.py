@@ -223,3 +223,11 @@ def test_importing_nn_stays_light():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("n", [1788, 1796])
+def test_digits_subsets_that_leave_out_fewer_than_ten_images(n):
+    X, y = data.digits(n, seed=3)
+    assert len(X) == len(y) == n
+    assert set(y) == set(range(10))
+    assert data.digits(n, seed=3) == (X, y)

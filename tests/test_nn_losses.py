@@ -233,3 +233,8 @@ def test_losses_reduce_gradients_by_the_batch_size():
         loss_fn([one], [target]).backward()
         loss_fn([two, two], [target, target]).backward()
         assert one.grad == pytest.approx(two.grad, **TOL) and one.grad != 0.0
+
+
+def test_l2_penalty_refuses_an_infinite_alpha():
+    with pytest.raises(ValueError, match="finite"):
+        l2_penalty([Value(1.0)], math.inf)

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 import autograd
+import nn
 from nn import MLP, SGD, fit, plots
 from nn.data import blobs, moons, sine, xor
 
@@ -145,3 +146,9 @@ print("matplotlib.pyplot" in sys.modules)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.strip() == "False"
     assert (tmp_path / "b.png").read_bytes().startswith(PNG)
+
+
+def test_regression_fit_needs_at_least_two_points():
+    X, y = nn.data.sine(10)
+    with pytest.raises(ValueError, match="points must be an int of at least 2"):
+        nn.plots.regression_fit(nn.MLP(1, [2, 1], seed=0), X, y, points=1)

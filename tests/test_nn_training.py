@@ -14,6 +14,7 @@ import signal
 import pytest
 
 import autograd
+import nn
 from nn import MLP, SGD, Adam, bce_with_logits_loss, linear_decay, mse_loss
 from nn.data import batches, circles, digits, moons, sine, train_test_split, xor
 from nn.training import History, accuracy, evaluate, fit, outputs, predict, r2_score
@@ -383,3 +384,11 @@ def test_r2_score_is_one_for_a_perfect_fit_and_zero_for_the_mean():
     model.layers[0].neurons[0].w[0].data = 0.0
     model.layers[0].neurons[0].b.data = 2.0
     assert r2_score(model, X, [1.0, 2.0, 3.0]) == pytest.approx(0.0)
+
+
+def test_a_known_loss_passed_as_a_function_keeps_its_accuracy():
+    X, y = nn.data.moons(40, seed=0)
+    by_name = nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=1, progress=False)
+    by_function = nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss=nn.bce_with_logits_loss, epochs=1, progress=False)
+    assert by_function.accuracy == by_name.accuracy
+    assert by_function.accuracy[0] is not None
