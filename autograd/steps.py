@@ -102,6 +102,10 @@ class Steps:
         ]
         self.index = {node: i for i, node in enumerate(self.order)}  # a Value's place in `order`
         self.steps, self.gradients = self._replay()
+        self.grad_widths = self._grad_widths()
+        # room for each edge's share label, so that labels do not move the layout
+        self.label_widths = {(step.index, share.position): len(self.number(share.product))
+                             for step in self.steps for share in step.shares}  # fmt: skip
 
     def _replay(self):
         steps = []
@@ -248,20 +252,19 @@ class Steps:
         Every field is padded to the width it has in its widest frame, so the
         layout stays put from frame to frame.
         """
-        known = self.known(frame)
-        widths = self._grad_widths()
-        return [("grad " + (self.number(known[i]) if i in known else "?")).ljust(widths[i])
-                for i in range(len(self.order))]
+        return self._grad_texts(self.known(frame))
+
+    def _grad_texts(self, known):
+        return [("grad " + (self.number(known[i]) if i in known else "?")).ljust(self.grad_widths[i])
+                for i in range(len(self.order))]  # fmt: skip
 
     def _grad_widths(self):
-        widths = getattr(self, "_widths", None)
-        if widths is None:
-            widths = [len("grad ?")] * len(self.order)
-            widths[-1] = max(widths[-1], len("grad " + self.number(self.seed)))
-            for step in self.steps:
-                for share in step.shares:
-                    widths[share.index] = max(widths[share.index], len("grad " + self.number(share.total)))
-            self._widths = widths
+        """The widest each Value's grad field gets in any frame."""
+        widths = [len("grad ?")] * len(self.order)
+        widths[-1] = max(widths[-1], len("grad " + self.number(self.seed)))
+        for step in self.steps:
+            for share in step.shares:
+                widths[share.index] = max(widths[share.index], len("grad " + self.number(share.total)))
         return widths
 
     def frame(self, frame, rankdir="LR"):
@@ -274,10 +277,10 @@ class Steps:
         from .drawing import FrameStyle, build_graph, check_rankdir
 
         check_rankdir(rankdir)
-        texts = self.grad_texts(frame)
-        pending = set(range(len(self.order))) - self.known(frame).keys()
-        widths = {(step.index, share.position): len(self.number(share.product))
-                  for step in self.steps for share in step.shares}
+        known = self.known(frame)
+        texts = self._grad_texts(known)
+        pending = set(range(len(self.order))) - known.keys()
+        widths = self.label_widths
         if frame == 0:
             style = FrameStyle(current=len(self.order) - 1, pending=pending, flowing=False, label_widths=widths)
         else:
