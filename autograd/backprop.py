@@ -51,6 +51,17 @@ def topological_order(root):
     return order
 
 
+def apply_rule(node, grad):
+    """The shares ``node``'s rule sends back to its operands for an arriving ``grad``, as a tuple.
+
+    This is what each branch of ``gradients`` computes on its fast path, for
+    one node at a time (``backward_steps`` uses it to show the pass step by step).
+    """
+    operands = node.operands
+    shares = node._rule(grad, node.data, *[x.data if isinstance(x, Value) else x for x in operands])
+    return (shares,) if node._second is None else tuple(shares)  # one operand: one share
+
+
 def gradients(root, seed=1.0, create_graph=False):
     """The gradient of ``root`` with respect to every Value it depends on, as a dict.
 

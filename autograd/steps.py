@@ -24,7 +24,7 @@ It touches no ``.grad``. Printed, it is a table; in Jupyter, an HTML table.
 import html
 from dataclasses import dataclass
 
-from .backprop import topological_order
+from .backprop import apply_rule, topological_order
 from .value import Value
 
 ROOT_NAME = "L"  # what an unlabelled output is called in the equations
@@ -38,19 +38,6 @@ def check_fmt(fmt):
         format(1.5, fmt)
     except ValueError:
         raise ValueError(f"fmt={fmt!r} is not a number format; try '.4f' or '.3g'") from None
-
-
-def apply_rule(node, grad):
-    """The shares ``node``'s rule sends back to its operands for an arriving ``grad``, as a tuple.
-
-    Called on plain floats, as ``backward()`` does on its fast path.
-    """
-    operands = node.operands
-    data = [x.data if isinstance(x, Value) else x for x in operands]
-    shares = node._rule(grad, node.data, *data)
-    if not isinstance(shares, (tuple, list)):  # a function of one operand returns one number
-        shares = (shares,)
-    return tuple(shares)
 
 
 @dataclass(frozen=True)
