@@ -200,7 +200,7 @@ def fit(
                     steps += 1
                     loss_sum += batch_loss.data * len(X_batch)
                     if scoring is not None:
-                        correct += _correct(outputs, y_batch, scoring)
+                        correct += _correct([_floats(o) for o in outputs], y_batch, scoring)
                     for i, weights in enumerate(layer_weights):
                         grad_sums[i] += _mean_abs_grad(weights)
                     if bar is not None:
@@ -275,7 +275,7 @@ def accuracy(model, X, y):
     X, y = _examples(X, y)
     raw = outputs(model, X)
     scoring = "argmax" if isinstance(raw[0], list) else "binary"
-    return _correct_floats(raw, y, scoring) / len(X)
+    return _correct(raw, y, scoring) / len(X)
 
 
 def evaluate(model, X, y, loss="mse"):
@@ -343,18 +343,12 @@ def _evaluate(model, X, y, loss_function, scoring):
         predictions = [model(x) for x in X]
         value = loss_function(predictions, y)
     value = value.data if isinstance(value, Value) else float(value)
-    correct = None if scoring is None else _correct(predictions, y, scoring) / len(X)
+    correct = None if scoring is None else _correct([_floats(p) for p in predictions], y, scoring) / len(X)
     return value, correct
 
 
 def _correct(predictions, targets, scoring):
-    """How many predictions (Values, or lists of Values) match their targets."""
-    if scoring == "binary":
-        return sum((p.data > 0.0) == (t > 0.5) for p, t in zip(predictions, targets))
-    return sum(_argmax([v.data for v in p]) == t for p, t in zip(predictions, targets))
-
-
-def _correct_floats(predictions, targets, scoring):
+    """How many predictions (floats, or lists of floats: see ``_floats``) match their targets."""
     if scoring == "binary":
         return sum((p > 0.0) == (t > 0.5) for p, t in zip(predictions, targets))
     return sum(_argmax(p) == t for p, t in zip(predictions, targets))
