@@ -13,7 +13,7 @@ pay for it.
 
 import time
 
-import autograd
+from .training import accuracy, outputs
 
 # Colours for classes: the first ten of matplotlib's "tab10"
 CLASS_COLORS = (
@@ -87,12 +87,7 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
     grid_x = np.linspace(x0, x1, resolution)
     grid_y = np.linspace(y0, y1, resolution)
     started = time.perf_counter()
-    scores = []
-    with autograd.no_grad():
-        for b in grid_y.tolist():
-            for a in grid_x.tolist():
-                out = model([a, b])
-                scores.append([v.data for v in out] if isinstance(out, list) else out.data)
+    scores = outputs(model, [[a, b] for b in grid_y.tolist() for a in grid_x.tolist()])
     grid_seconds = time.perf_counter() - started
 
     classes = sorted(set(y))
@@ -128,8 +123,6 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
     ax.set_ylim(y0, y1)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    from .training import accuracy
-
     ax.set_title(f"{title}\naccuracy on these points: {accuracy(model, X, y):.1%}")
     ax.legend(loc="best", fontsize="small", framealpha=0.85)
     figure.grid_seconds = grid_seconds
@@ -177,8 +170,7 @@ def regression_fit(model, X, y, path=None, title="Fitted curve", points=200):
     xs = [p[0] for p in X]
     low, high = _padded(xs, 0.05)
     grid = [low + (high - low) * i / (points - 1) for i in range(points)]
-    with autograd.no_grad():
-        curve = [model([a]).data for a in grid]
+    curve = outputs(model, [[a] for a in grid])
     figure = _figure(width=6.0, height=4.0)
     ax = figure.subplots()
     ax.scatter(xs, y, s=14, color=CLASS_COLORS[0], alpha=0.7, label="data")
