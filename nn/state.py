@@ -11,7 +11,6 @@ JSON, never pickle: a model file is data that anyone can read, and loading
 one cannot run code.
 """
 
-import inspect
 import json
 import math
 import numbers
@@ -114,13 +113,8 @@ def load_model(path, expected=None):
         raise ValueError(f"{where}: unknown model type {document['model']!r}; known: {', '.join(classes)}")
     if expected is not None and not issubclass(cls, expected):
         raise ValueError(f"{where} holds a {cls.__name__}, not a {expected.__name__}")
-    config = document["config"]
-    allowed = set(inspect.signature(cls).parameters) - {"seed"}
-    strange = sorted(set(config) - allowed)
-    if strange:
-        raise ValueError(f"{where}: unknown {cls.__name__} setting(s) {strange}")
     try:
-        model = cls(**config, seed=0)  # seeded, so loading leaves the global random state alone
+        model = cls(**document["config"], seed=0)  # seeded, so loading leaves the global random state alone
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: the {cls.__name__} config is incomplete or wrong: {error}") from None
     model.load_state_dict(document["parameters"])
