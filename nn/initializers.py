@@ -21,7 +21,27 @@ import math
 import numbers
 import random
 
-INITS = ("uniform", "xavier", "he", "normal")
+
+def _uniform(fan_in, fan_out, rng):
+    return [rng.uniform(-1.0, 1.0) for _ in range(fan_in)], rng.uniform(-1.0, 1.0)
+
+
+def _xavier(fan_in, fan_out, rng):
+    a = math.sqrt(6.0 / (fan_in + fan_out))
+    return [rng.uniform(-a, a) for _ in range(fan_in)], 0.0
+
+
+def _he(fan_in, fan_out, rng):
+    std = math.sqrt(2.0 / fan_in)
+    return [rng.gauss(0.0, std) for _ in range(fan_in)], 0.0
+
+
+def _normal(fan_in, fan_out, rng):
+    return [rng.gauss(0.0, 1.0) for _ in range(fan_in)], 0.0
+
+
+# name -> function(fan_in, fan_out, rng) -> (weights, bias)
+INITS = {"uniform": _uniform, "xavier": _xavier, "he": _he, "normal": _normal}
 
 
 def check_init(name):
@@ -44,17 +64,5 @@ def make_rng(seed):
 
 
 def draw(init, fan_in, fan_out, rng):
-    """``fan_in`` weights and one bias, as floats, for one neuron."""
-    if init == "uniform":
-        weights = [rng.uniform(-1.0, 1.0) for _ in range(fan_in)]
-        return weights, rng.uniform(-1.0, 1.0)
-    if init == "xavier":
-        a = math.sqrt(6.0 / (fan_in + fan_out))
-        return [rng.uniform(-a, a) for _ in range(fan_in)], 0.0
-    if init == "he":
-        std = math.sqrt(2.0 / fan_in)
-        return [rng.gauss(0.0, std) for _ in range(fan_in)], 0.0
-    if init == "normal":
-        return [rng.gauss(0.0, 1.0) for _ in range(fan_in)], 0.0
-    check_init(init)  # raises for an unknown name
-    raise AssertionError(init)
+    """``fan_in`` weights and one bias, as floats, for one neuron (``init`` already checked)."""
+    return INITS[init](fan_in, fan_out, rng)
