@@ -6,6 +6,8 @@ function. PyTorch is imported only when this is called: ``nn`` itself never
 needs it.
 """
 
+from .module import MLP, Layer, Neuron
+
 
 def _torch_activation(torch, name):
     """The PyTorch module for one of our activation names (None for linear)."""
@@ -26,8 +28,6 @@ def _torch_activation(torch, name):
 
 def _layers(model):
     """``model`` as a list of Layers (a Neuron counts as a layer of one)."""
-    from .module import MLP, Layer, Neuron
-
     if isinstance(model, MLP):
         return [(layer.neurons, layer.activation) for layer in model.layers]
     if isinstance(model, Layer):

@@ -19,6 +19,7 @@ from autograd import Value
 
 from .activations import activation_function, check_activation
 from .initializers import check_init, draw, make_rng
+from .state import check_state, load_model, save_model
 
 
 class Module:
@@ -61,8 +62,6 @@ class Module:
         (``ValueError`` or ``TypeError``, naming the problem) and the model
         keeps its old values.
         """
-        from .state import check_state
-
         targets = self.named_parameters()
         values = check_state(state, [name for name, _ in targets])
         for (_, p), number in zip(targets, values):
@@ -70,15 +69,11 @@ class Module:
 
     def save(self, path):
         """Write the model (architecture and weights) to ``path`` as JSON."""
-        from .state import save_model
-
         save_model(self, path)
 
     @classmethod
     def load(cls, path):
         """Rebuild a model written by ``save``: ``model = MLP.load("model.json")``."""
-        from .state import load_model
-
         return load_model(path, expected=cls)
 
 

@@ -65,7 +65,7 @@ def _some(names, limit=5):
 
 
 def _model_classes():
-    from .module import MLP, Layer, Neuron
+    from .module import MLP, Layer, Neuron  # here, not at the top: module imports this file
 
     return {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
 
