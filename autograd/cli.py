@@ -62,14 +62,14 @@ def add_draw_command(subparsers):
 
 def run_draw(args) -> int:
     """Run ``draw`` for parsed ``args``; returns the exit status."""
-    from .expression import ExpressionError, names_in, parse_assignments, parse_expression
+    from .expression import ExpressionError, parse_assignments, parse_expression_with_names
 
     try:
         variables = parse_assignments(args.assignments)
-        root = parse_expression(args.expression, variables)
+        root, used = parse_expression_with_names(args.expression, variables)
     except ExpressionError as error:
         return _fail(str(error), 2)
-    unused = sorted(set(variables) - set(names_in(args.expression)))
+    unused = sorted(set(variables) - set(used))
     if unused:
         _say(f"warning: --set {', '.join(unused)}: not in the expression")
     from .steps import check_fmt
@@ -79,19 +79,22 @@ def run_draw(args) -> int:
     except ValueError:
         return _fail(f"--fmt {args.fmt!r} is not a number format; try .4f or .3g", 2)
 
-    from .backprop import topological_order
+    from .drawing import DEFAULT_MAX_NODES as PICTURE_MAX, graph_order
     from .page import DEFAULT_MAX_NODES as PAGE_MAX
-    from .drawing import DEFAULT_MAX_NODES as DRAW_MAX
 
-    size = len(topological_order(root))
-    limits = {"picture": DRAW_MAX, "page": PAGE_MAX}
-    if args.max_nodes is not None:
-        limits = dict.fromkeys(limits, args.max_nodes or None)  # 0: no limit
-    wants = {"picture": args.output is not None or not (args.html or args.steps), "page": bool(args.html)}
-    for what, limit in limits.items():
-        if wants[what] and limit is not None and size > limit:
-            return _fail(f"the graph has {size} Values, more than the {limit} allowed for a {what}; "
-                         f"to draw it anyway pass --max-nodes {size} (or --max-nodes 0 for no limit)", 2)
+    # Every size limit is checked before anything is written: a refusal leaves no half-done output.
+    picture = args.output is not None or not (args.html or args.steps)
+    defaults = [("picture", PICTURE_MAX)] if picture else []
+    if args.html:
+        defaults.append(("page", PAGE_MAX))
+    for what, default in defaults:
+        limit = default if args.max_nodes is None else args.max_nodes or None  # 0: no limit
+        try:
+            graph_order(root, limit)
+        except ValueError as error:
+            size = len(graph_order(root, None))
+            return _fail(f"too big for a {what}: {error} "
+                         f"On the command line: --max-nodes {size}, or --max-nodes 0 for no limit.", 2)
 
     root.backward()
     try:
@@ -99,10 +102,10 @@ def run_draw(args) -> int:
             from .steps import backward_steps
 
             print(backward_steps(root, fmt=args.fmt))
-        if wants["picture"]:
+        if picture:
             from .drawing import render_svg
 
-            options = {"rankdir": args.rankdir, "fmt": args.fmt, "max_nodes": None}
+            options = {"rankdir": args.rankdir, "fmt": args.fmt, "max_nodes": None}  # checked above
             if args.output in (None, "-"):
                 sys.stdout.write(render_svg(root, **options))
             else:

@@ -15,13 +15,13 @@ found and what is allowed.
 import ast
 import math
 import numbers
+import operator
 
-from .value import Value
+from .value import Value, _power
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "leaky_relu", "softplus", "abs")
 MAX_LENGTH = 10_000  # characters: a formula, not a program
 
-_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _ALLOWED = "numbers, names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
 
 
@@ -34,6 +34,15 @@ def parse_expression(text, variables):
 
     ``variables`` maps each name in the formula to a number; each becomes a
     leaf Value labelled with its name (a name used twice is one Value).
+    """
+    return parse_expression_with_names(text, variables)[0]
+
+
+def parse_expression_with_names(text, variables):
+    """``parse_expression``, and the names the formula uses, in order of first use.
+
+    The names are those met while building the graph, so a caller can tell
+    which ``variables`` went unused without parsing the text a second time.
     """
     if not isinstance(text, str):
         raise TypeError(f"the expression must be a str, not {type(text).__name__}")
@@ -48,9 +57,9 @@ def parse_expression(text, variables):
         raise ExpressionError(f"syntax error{where}: {error.msg}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the expression is nested too deeply") from None
-    leaves = {name: Value(_number(value, name), label=name) for name, value in variables.items()}
+    builder = _Builder({name: Value(_number(value, name), label=name) for name, value in variables.items()})
     try:
-        result = _Builder(leaves).visit(tree.body)
+        result = builder.visit(tree.body)
     except RecursionError:
         raise ExpressionError("the expression is nested too deeply") from None
     except OverflowError:
@@ -59,7 +68,7 @@ def parse_expression(text, variables):
         if isinstance(error, ExpressionError):
             raise
         raise ExpressionError(f"cannot compute it: {error}") from None
-    return result if isinstance(result, Value) else Value(result)
+    return (result if isinstance(result, Value) else Value(result)), list(builder.used)
 
 
 def parse_assignments(items):
@@ -86,20 +95,6 @@ def parse_assignments(items):
     return variables
 
 
-def names_in(text):
-    """The variable names a formula uses, in order of first appearance (for messages)."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return []
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    seen = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and id(node) not in called and node.id not in seen:
-            seen.append(node.id)
-    return seen
-
-
 def _number(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"variable {name!r} must be a real number, not {type(value).__name__}")
@@ -107,10 +102,14 @@ def _number(value, name):
 
 
 class _Builder(ast.NodeVisitor):
-    """Turns the allowed nodes into Values and floats; any other node is an error."""
+    """Turns the allowed nodes into Values and floats; any other node is an error.
+
+    ``used`` collects the names met, in order (a dict keeps the order of first use).
+    """
 
     def __init__(self, leaves):
         self.leaves = leaves
+        self.used = {}
 
     def generic_visit(self, node):
         raise ExpressionError(f"not allowed: {_describe(node)}; use only {_ALLOWED}")
@@ -122,6 +121,7 @@ class _Builder(ast.NodeVisitor):
 
     def visit_Name(self, node):
         if node.id in self.leaves:
+            self.used[node.id] = True
             return self.leaves[node.id]
         if node.id in FUNCTIONS:
             raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
@@ -136,23 +136,10 @@ class _Builder(ast.NodeVisitor):
         return self.generic_visit(node)
 
     def visit_BinOp(self, node):
-        if type(node.op) not in _OPERATORS:
+        operation = _OPERATORS.get(type(node.op))
+        if operation is None:
             return self.generic_visit(node)
-        a, b = self.visit(node.left), self.visit(node.right)
-        op = type(node.op)
-        if op is ast.Add:
-            return a + b
-        if op is ast.Sub:
-            return a - b
-        if op is ast.Mult:
-            return a * b
-        if op is ast.Div:
-            if not isinstance(a, Value) and not isinstance(b, Value) and b == 0.0:
-                raise ZeroDivisionError(f"division by zero: {a} / {b}")
-            return a / b
-        if not isinstance(a, Value) and not isinstance(b, Value):
-            return _float_power(a, b)
-        return a**b
+        return operation(self.visit(node.left), self.visit(node.right))
 
     def visit_Call(self, node):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -176,13 +163,24 @@ class _Builder(ast.NodeVisitor):
         return getattr(x, name)(*options)
 
 
-def _float_power(a, b):
-    if a == 0.0 and b < 0.0:
-        raise ZeroDivisionError(f"{a} ** {b}: zero cannot be raised to a negative power")
-    result = a**b
-    if isinstance(result, complex):
-        raise ValueError(f"{a} ** {b}: a negative base needs a whole-number exponent")
-    return result
+# Each operand is a Value or a float. With a Value the Value's own operator
+# runs; two floats fold into one constant, as the engine computes it, so
+# that ``10.0 ** 400`` gives inf just as ``x ** 400`` does with x = 10.
+
+
+def _divide(a, b):
+    if not isinstance(a, Value) and not isinstance(b, Value) and b == 0.0:
+        raise ZeroDivisionError(f"division by zero: {a} / {b}")  # value._divide's words for x / 0
+    return a / b
+
+
+def _pow(a, b):
+    if isinstance(a, Value) or isinstance(b, Value):
+        return a**b
+    return _power(a, b)  # the engine's forward power: its domain errors, inf on overflow
+
+
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: _divide, ast.Pow: _pow}
 
 
 def _describe(node):

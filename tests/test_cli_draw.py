@@ -12,7 +12,7 @@ import pytest
 
 from autograd import Value, gradients
 from autograd.cli import add_draw_command, main, run_draw
-from autograd.expression import ExpressionError, parse_assignments, parse_expression
+from autograd.expression import ExpressionError, parse_assignments, parse_expression, parse_expression_with_names
 
 REPO = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -82,7 +82,7 @@ def test_every_allowed_piece_works():
     ("x; import os", "syntax error"),
     ("log(-x)", "log() of -1.0: the input must be positive"),
     ("x / 0", "division by zero"),
-    ("10.0 ** 400", "too large for a float"),
+    ("1" + "0" * 400, "too large for a float"),  # an int literal no float can hold
     ("(" * 300 + "x" + ")" * 300, ""),  # deep, but fine or refused: never a crash
 ])
 def test_anything_else_is_refused_with_a_clear_message(text, message):
@@ -94,6 +94,35 @@ def test_anything_else_is_refused_with_a_clear_message(text, message):
         return
     with pytest.raises(ExpressionError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
         parse_expression(text, {"x": 1.0})
+
+
+@pytest.mark.parametrize("constants, with_x, x, expected", [
+    ("10.0 ** 400", "x ** 400", 10.0, math.inf),  # overflow gives inf, as the engine's ** does
+    ("(-10.0) ** 401", "x ** 401", -10.0, -math.inf),
+    ("2.0 ** 0.5", "x ** 0.5", 2.0, math.sqrt(2.0)),
+    ("1 / 0", "x / 0", 1.0, "division by zero: 1.0 / 0.0"),
+    ("0 ** -1", "x ** -1", 0.0, "zero cannot be raised to a negative power"),
+    ("(-8) ** 0.5", "x ** 0.5", -8.0, "a negative base needs a whole-number exponent"),
+])
+def test_constants_fold_as_the_engine_computes_values(constants, with_x, x, expected):
+    def outcome(text):
+        try:
+            return parse_expression(text, {"x": x}).data
+        except ExpressionError as error:
+            return str(error)
+    assert outcome(constants) == outcome(with_x)
+    if isinstance(expected, str):
+        assert expected in outcome(constants)
+    else:
+        assert outcome(constants) == pytest.approx(expected)
+
+
+def test_the_names_used_are_those_met_while_building():
+    text = "w*x + tanh(x) + leaky_relu(b, 0.1)"
+    root, used = parse_expression_with_names(text, {"x": 1, "w": 2, "b": 3, "u": 4})
+    assert used == ["w", "x", "b"]  # in order of first use; u is never used
+    assert root.data == parse_expression(text, {"x": 1, "w": 2, "b": 3}).data
+    assert parse_expression_with_names("2 * 3", {"x": 1})[1] == []
 
 
 def test_very_long_or_deeply_nested_input_is_refused_not_crashed():
@@ -178,10 +207,16 @@ def test_a_graph_over_max_nodes_exits_2_saying_how_to_draw_it(tmp_path, capsys):
     chain = "x" + "+1" * 120  # x and 120 additions: 121 Values
     assert main(["draw", chain, "--set", "x=1", "--max-nodes", "50", "-o", str(tmp_path / "g.svg")]) == 2
     err = capsys.readouterr().err
-    assert "121 Values, more than the 50" in err and "--max-nodes 121" in err
+    assert "too big for a picture: this graph has 121 nodes (Values), more than max_nodes=50" in err
+    assert "--max-nodes 121, or --max-nodes 0 for no limit" in err
     assert not (tmp_path / "g.svg").exists()
     assert main(["draw", chain, "--set", "x=1", "--html", str(tmp_path / "p.html")]) == 2  # pages: 100
-    assert "more than the 100 allowed for a page" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "too big for a page: this graph has 121 nodes (Values), more than max_nodes=100" in err
+    assert "--max-nodes 121" in err and not (tmp_path / "p.html").exists()
+    both = ["-o", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.html")]
+    assert main(["draw", chain, "--set", "x=1", *both]) == 2  # the page's limit is checked before the picture is written
+    assert "too big for a page" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
     assert main(["draw", chain, "--set", "x=1", "-o", str(tmp_path / "g.svg")]) == 0  # pictures: 500
     assert main(["draw", chain, "--set", "x=1", "--max-nodes", "0", "-o", str(tmp_path / "g.svg")]) == 0
 
