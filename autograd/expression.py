@@ -17,7 +17,7 @@ import math
 import numbers
 import operator
 
-from .value import Value, _power
+from .value import Value, _power, _quotient
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "leaky_relu", "softplus", "abs")
 MAX_LENGTH = 10_000  # characters: a formula, not a program
@@ -169,9 +169,9 @@ class _Builder(ast.NodeVisitor):
 
 
 def _divide(a, b):
-    if not isinstance(a, Value) and not isinstance(b, Value) and b == 0.0:
-        raise ZeroDivisionError(f"division by zero: {a} / {b}")  # value._divide's words for x / 0
-    return a / b
+    if isinstance(a, Value) or isinstance(b, Value):
+        return a / b
+    return _quotient(a, b)  # the engine's forward division: its words for x / 0
 
 
 def _pow(a, b):

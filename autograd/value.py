@@ -305,12 +305,16 @@ _VALUE_OR_FLOAT = frozenset({Value, float})
 _FLOAT = {float}
 
 
+def _quotient(numerator, divisor):
+    """Forward ``numerator / divisor`` for floats, with division by zero in plain words."""
+    if divisor == 0.0:
+        raise ZeroDivisionError(f"division by zero: {numerator} / {divisor}")
+    return numerator / divisor
+
+
 def _divide(a, b):
     """``a / b`` where either side may be a constant (but not both)."""
-    divisor = _data(b)
-    if divisor == 0.0:
-        raise ZeroDivisionError(f"division by zero: {_data(a)} / {divisor}")
-    return _result(_data(a) / divisor, "/", rules.divide, a, b)
+    return _result(_quotient(_data(a), _data(b)), "/", rules.divide, a, b)
 
 
 def _periodic(function, x, name):
