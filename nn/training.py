@@ -29,7 +29,7 @@ import time
 import autograd
 from autograd import Value
 
-from .data import _examples, batches, number_of_batches
+from .data import _count, _examples, batches, number_of_batches
 from .losses import bce_with_logits_loss, hinge_loss, mse_loss, softmax_cross_entropy_batch
 from .optim import SGD, Optimizer
 
@@ -157,9 +157,9 @@ def fit(
         scoring = None
     elif accuracy is not None:
         raise TypeError(f"accuracy must be None, True or False, not {accuracy!r}")
-    epochs = _whole(epochs, "epochs", 1)
+    epochs = _count(epochs, "epochs")
     if batch_size is not None:
-        batch_size = _whole(batch_size, "batch_size", 1)
+        batch_size = _count(batch_size, "batch_size")
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9)
     elif not isinstance(optimizer, Optimizer) and not callable(getattr(optimizer, "step", None)):
@@ -394,14 +394,6 @@ def _postfix(history):
     if history.val_accuracy and history.val_accuracy[-1] is not None:
         parts.append(f"val_acc={history.val_accuracy[-1]:.1%}")
     return ", ".join(parts)
-
-
-def _whole(n, what, least):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
-    if n < least:
-        raise ValueError(f"{what} must be at least {least}, got {n}")
-    return int(n)
 
 
 @contextlib.contextmanager
