@@ -1,6 +1,5 @@
 """Checks that catch mistakes: ``gradcheck`` and the errors of ``detect_anomaly``."""
 
-import math
 from collections import deque
 
 from .backprop import grad

@@ -16,7 +16,6 @@ always build the same expression.
 import math
 from dataclasses import dataclass
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
