@@ -16,7 +16,8 @@ import math
 import numbers
 
 from .graph import MANY, Node, topological_order
-from .modes import anomaly_error, current_mode
+from .modes import anomaly_error, current_mode, enable_grad
+from .numerics import real_number
 
 
 def apply_rule(node, grad, create_graph=False):
@@ -36,6 +37,9 @@ def apply_rule(node, grad, create_graph=False):
 
 def reference_gradients(root, grad=1.0, create_graph=False):
     """What ``gradients`` computes, as the plain loop: the definition the fast path must meet."""
+    if create_graph and not current_mode.get().recording:
+        with enable_grad():  # the graph asked for is built whatever the mode (as in PyTorch)
+            return reference_gradients(root, grad, create_graph)
     grads = {root: grad}
     for node in reversed(topological_order(root)):
         if node._rule is None:  # a leaf: nothing to pass on
@@ -52,8 +56,12 @@ def gradients(root, grad=1.0, create_graph=False):
 
     ``grad`` is the gradient that starts the pass, d(root)/d(root) = 1 by
     default. With ``create_graph`` the gradients are Values with graphs of their
-    own; otherwise they are plain floats and nothing new is recorded.
+    own, even inside ``no_grad()`` (PyTorch's rule: the graph asked for is
+    built); otherwise they are plain floats and nothing new is recorded.
     """
+    if create_graph and not current_mode.get().recording:
+        with enable_grad():
+            return gradients(root, grad, create_graph)
     checking = current_mode.get().checking
     grads = {root: grad}
     get = grads.get
@@ -114,9 +122,8 @@ def _start(root, grad, create_graph):
     """The gradient that starts a pass: a float, or a Value (of the root's own kind) when building a graph."""
     if isinstance(grad, Node):
         return grad if create_graph else grad.data
-    if not isinstance(grad, numbers.Real):  # ints, floats and NumPy scalars are all Real
-        raise TypeError(f"backward(grad=...) must be a real number, not {type(grad).__name__}")
-    return type(root)(grad) if create_graph else float(grad)
+    grad = real_number(grad, "backward(grad=...)")  # ints, floats and NumPy numbers
+    return type(root)(grad) if create_graph else grad
 
 
 def backward(root, grad=1.0, create_graph=False):
@@ -129,15 +136,28 @@ def backward(root, grad=1.0, create_graph=False):
       be differentiated, which gives second derivatives.
     """
     start = _start(root, grad, create_graph)
+    # Every new .grad is worked out before the first is written, so a pass that
+    # fails (a rule's domain error, a .grad holding a string) changes nothing.
+    updates = []
     for node, g in gradients(root, start, create_graph).items():
-        if node._rule is not None:
-            node.grad = g  # an intermediate: the latest pass
-        else:
-            current = node.grad
-            if isinstance(current, Node) or current != 0.0:
-                node.grad = current + g  # a leaf: accumulate
-            else:
-                node.grad = g
+        if node._rule is None:  # a leaf: accumulate
+            g = _accumulated(node, g)
+        updates.append((node, g))  # an intermediate: the latest pass alone
+    for node, g in updates:
+        node.grad = g
+
+
+def _accumulated(leaf, g):
+    """A leaf's ``.grad`` plus ``g``; ``None`` (how PyTorch's ``zero_grad`` resets) counts as zero."""
+    current = leaf.grad
+    if current is None or (type(current) is float and current == 0.0):
+        return g
+    if not isinstance(current, (Node, numbers.Real)):
+        raise TypeError(
+            f"the .grad of {leaf!r} holds a {type(current).__name__}; backward() adds to a number, "
+            "a Value or None (set .grad to 0.0 or None first)"
+        )
+    return current + g
 
 
 def grad(output, inputs, create_graph=False):

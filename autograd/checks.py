@@ -1,7 +1,10 @@
 """``gradcheck``: reverse-mode gradients checked against finite differences."""
 
+import math
+
 from .backprop import grad
 from .modes import no_grad
+from .numerics import real_number
 from .value import Value
 
 
@@ -14,7 +17,14 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
     otherwise raises ``AssertionError`` naming the input, both values and the
     difference.
     """
-    points = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be a function of the inputs, not {type(f).__name__}")
+    if isinstance(inputs, (Value, str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"gradcheck: inputs must be a list of Values or numbers, not {type(inputs).__name__}")
+    inputs = list(inputs)
+    eps = _positive(eps, "eps", zero_allowed=False)
+    atol, rtol = _positive(atol, "atol"), _positive(rtol, "rtol")
+    points = [x.data if isinstance(x, Value) else real_number(x, f"gradcheck: input {i}") for i, x in enumerate(inputs)]
     leaves = [Value(p, label=x.label if isinstance(x, Value) else "") for p, x in zip(points, inputs)]
     output = f(*leaves)
     if not isinstance(output, Value):
@@ -39,3 +49,12 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
                 f"finite differences give {numeric}, difference {difference}"
             )
     return True
+
+
+def _positive(x, name, zero_allowed=True):
+    """A tolerance or step as a float: finite, and above 0 (or at least 0 where ``zero_allowed``)."""
+    number = real_number(x, f"gradcheck: {name}")
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero_allowed):
+        bound = ">= 0" if zero_allowed else "> 0"
+        raise ValueError(f"gradcheck: {name} must be a finite number {bound}, got {x!r}")
+    return number

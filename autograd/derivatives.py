@@ -58,31 +58,33 @@ def absolute(grad, result, x):  # |x|: the sign of x, and 0 at the kink
 
 
 def power_constant(grad, result, x, n):  # x ** n, n a number: n·x^(n-1)
-    if n == 0:  # x ** 0 is the constant 1, flat even at x = 0 (where 0·0^-1 would be nan)
-        return grad * 0.0, None
-    return grad * n * numerics.power_of(x, n - 1), None
+    if n == 0:  # x ** 0 is the constant 1: flat, so 0 whatever arrives (where 0·0^-1 or 0·inf is nan)
+        return numerics.zero_like(grad), None
+    return grad * (n * numerics.power_of(x, n - 1)), None  # the local slope first, as PyTorch: no inf·0
 
 
 def exponential_constant(grad, result, a, x):  # a ** x, a a number: a^x·ln(a)
     if a > 0:
-        return None, grad * result * math.log(a)
+        return None, grad * (result * math.log(a))
     if a == 0:
-        return None, grad * 0.0  # as in PyTorch: 0 ** x is flat for x > 0
-    return None, grad * result * math.nan  # ln of a negative base is not real
+        return None, numerics.zero_like(grad)  # 0 ** x is flat for x > 0 (PyTorch: 0·grad, nan for an infinite one)
+    return None, grad * (result * math.nan)  # ln of a negative base is not real
 
 
 def power_value(grad, result, x, y):  # x ** y, both Values
     # float() reads a Value's number too: == on Values compares identity, not data.
-    if float(x) == 0 and float(y) == 0:
-        d_x = grad * 0.0  # as in PyTorch: 0 ** 0 is taken as flat, not 0·0^-1 = nan
+    # x ** 0 is flat in x. On plain floats that is an exact 0, as PyTorch selects it; with
+    # create_graph the formula stays (away from x = 0), so that d²/dxdy = x^(y-1) survives.
+    if float(y) == 0 and (float(x) == 0 or numerics.is_number(grad)):
+        d_x = numerics.zero_like(grad)
     else:
-        d_x = grad * y * numerics.power_of(x, y - 1)
+        d_x = grad * (y * numerics.power_of(x, y - 1))
     if x > 0:
-        d_y = grad * result * numerics.log(x)
+        d_y = grad * (result * numerics.log(x))
     elif float(x) == 0:
-        d_y = grad * 0.0  # as in PyTorch: 0 ** y is flat in y for y > 0
+        d_y = numerics.zero_like(grad)  # 0 ** y is flat in y for y > 0 (PyTorch: 0·grad)
     else:
-        d_y = grad * result * math.nan  # ln of a negative base is not real
+        d_y = grad * (result * math.nan)  # ln of a negative base is not real
     return d_x, d_y
 
 
@@ -107,7 +109,8 @@ def sigmoid(grad, result, x):  # σ(x): σ(x)·(1 - σ(x))
 
 
 def relu(grad, result, x):  # max(0, x): 1 where x > 0, else 0
-    return grad * (1.0 if x > 0 else 0.0)
+    # Selected, not multiplied (as PyTorch): an infinite grad gives 0 below zero, and nan passes on.
+    return numerics.zero_like(grad) if x <= 0 else grad
 
 
 def leaky_relu(grad, result, x, slope):  # x where x > 0, else slope·x

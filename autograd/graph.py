@@ -12,6 +12,7 @@ which take many operands, keep a tuple in ``_first`` and the marker ``MANY`` in
 ``_second``. Code outside this module reads them through ``operands``.
 """
 
+import threading
 from typing import Any
 
 MANY = object()  # marks a node whose operands are a tuple in _first (sum and dot)
@@ -29,15 +30,26 @@ def operands_of(first, second):
 class Node:
     """One number in a graph and the record of how it was computed."""
 
-    __slots__ = ("data", "grad", "label", "op", "_rule", "_first", "_second")
+    __slots__ = ("data", "grad", "_label", "op", "_rule", "_first", "_second")
 
     data: float  # the number
     grad: Any  # d(output)/d(this node): a float, or a Value after backward(create_graph=True)
-    label: str  # a name to show in pictures, "" for none
+    _label: str  # a name to show in pictures, "" for none: read and set as .label
     op: str  # the operation that made it ("+", "tanh", ...), "" for a leaf
     _rule: Any  # the operation's rule from derivatives.py, None for a leaf
     _first: Any  # the operands: see the module's docstring
     _second: Any
+
+    @property
+    def label(self):
+        """A name to show in pictures and messages, ``""`` for none."""
+        return self._label
+
+    @label.setter
+    def label(self, label):
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, not {type(label).__name__}")
+        self._label = label
 
     @property
     def operands(self):
@@ -53,6 +65,54 @@ class Node:
     def constants(self):
         """The plain numbers this one was computed from, such as the 2.0 in ``x * 2.0``."""
         return tuple(x for x in self.operands if not isinstance(x, Node))
+
+    # -- pickle and copy, at any depth --------------------------------------------
+    # pickle and copy.deepcopy follow references recursively, so a chain of a few
+    # thousand operations would overflow Python's stack. The node a pickle starts
+    # from therefore lists every node it depends on first, in topological order:
+    # by the time a node is written its operands have been, and pickle only refers
+    # back to them. Rebuilt, the graph shares what the original shared.
+
+    def __reduce_ex__(self, protocol):
+        if id(self) in _being_listed.ids:  # listed by a node further down: its operands are written already
+            _being_listed.ids.discard(id(self))
+            return _rebuilt, _fields(self)
+        ancestors = topological_order(self)[:-1]
+        _being_listed.ids.update(map(id, ancestors))
+        return _rebuilt_after, (tuple(ancestors), *_fields(self))
+
+    def __copy__(self):  # a shallow copy shares the operands: nothing to list
+        return _rebuilt(*_fields(self))
+
+
+class _Listing(threading.local):
+    ids: set[int]  # the nodes a pickle in this thread has listed and not yet written
+
+    def __init__(self):
+        self.ids = set()
+
+
+_being_listed = _Listing()
+
+
+def _fields(node):
+    """Everything a node holds, for ``_rebuilt``; the marker MANY becomes a flag (a copy of it would not be it)."""
+    many = node._second is MANY
+    return (type(node), node.data, node.grad, node._label, node.op, node._rule, node._first,
+            None if many else node._second, many)  # fmt: skip
+
+
+def _rebuilt(kind, data, grad, label, op, rule, first, second, many):
+    """A node made again from ``_fields``: what unpickling and copying call."""
+    node = object.__new__(kind)
+    node.data, node.grad, node._label, node.op = data, grad, label, op
+    node._rule, node._first, node._second = rule, first, MANY if many else second
+    return node
+
+
+def _rebuilt_after(ancestors, *fields):
+    """``_rebuilt``, once the ``ancestors`` (listed only so that they come first) are rebuilt."""
+    return _rebuilt(*fields)
 
 
 _OPERANDS_DONE = object()  # a marker on the stack of topological_order

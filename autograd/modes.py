@@ -8,8 +8,10 @@ A context variable belongs to the thread (or asyncio task) that set it, so
 ``with no_grad():`` in one thread never affects a graph another thread builds.
 """
 
-import contextlib
 import contextvars
+import functools
+import inspect
+import threading
 from collections import deque
 from typing import NamedTuple
 
@@ -24,13 +26,70 @@ class Mode(NamedTuple):
 current_mode = contextvars.ContextVar("chainrule_mode", default=Mode())
 
 
-@contextlib.contextmanager
-def _switch(**changes):
-    token = current_mode.set(current_mode.get()._replace(**changes))
-    try:
-        yield
-    finally:
-        current_mode.reset(token)
+class Switch:
+    """A change of mode for the length of a ``with`` block, or of every call to a decorated function.
+
+    One object may be entered again, also inside itself (``with ng: ... with ng:``),
+    as PyTorch's ``no_grad`` may: each entry remembers the mode it replaced.
+    As a decorator (``@no_grad()``) it also covers a generator function: the
+    mode holds while the generator's body runs, step by step, not only while
+    the generator object is made.
+    """
+
+    def __init__(self, **changes):
+        self.changes = changes
+        self.entries = threading.local()  # per thread: the modes to restore, one per entry not yet left
+
+    def __enter__(self):
+        mode = current_mode.get()
+        if not hasattr(self.entries, "replaced"):
+            self.entries.replaced = []
+        self.entries.replaced.append(mode)
+        current_mode.set(mode._replace(**self.changes))
+        return self
+
+    def __exit__(self, *exception):
+        current_mode.set(self.entries.replaced.pop())
+        return False
+
+    def __call__(self, function):
+        if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError(f"cannot decorate the async function {function.__qualname__}; use `with` inside it")
+        changes = self.changes
+        if inspect.isgeneratorfunction(function):
+
+            @functools.wraps(function)
+            def generator(*args, **kwargs):
+                return (yield from _stepped(Switch(**changes), function(*args, **kwargs)))
+
+            return generator
+
+        @functools.wraps(function)
+        def call(*args, **kwargs):
+            with Switch(**changes):
+                return function(*args, **kwargs)
+
+        return call
+
+
+def _stepped(switch, generator):
+    """Run ``generator`` with ``switch`` entered for each of its steps, passing on what is sent and thrown in."""
+    resume, value = generator.send, None
+    while True:
+        try:
+            with switch:
+                item = resume(value)
+        except StopIteration as finished:
+            return finished.value
+        try:
+            value = yield item
+            resume = generator.send
+        except GeneratorExit:
+            with switch:
+                generator.close()
+            raise
+        except BaseException as error:  # thrown in from outside: the generator may handle it
+            resume, value = generator.throw, error
 
 
 def no_grad():
@@ -39,12 +98,12 @@ def no_grad():
     Use it for work that needs no gradient, such as evaluating a model or
     updating parameters, to save time and memory.
     """
-    return _switch(recording=False)
+    return Switch(recording=False)
 
 
 def enable_grad():
     """Undo an enclosing ``no_grad()`` for the block."""
-    return _switch(recording=True)
+    return Switch(recording=True)
 
 
 def is_grad_enabled() -> bool:
@@ -59,7 +118,7 @@ def detect_anomaly():
     inputs and the nearest labelled Value, so the first bad step is found
     instead of a NaN that surfaces a thousand operations later.
     """
-    return _switch(checking=True)
+    return Switch(checking=True)
 
 
 def nearest_label(start):

@@ -6,7 +6,7 @@ Two kinds of helper live here, so that the formula sheet holds rules alone:
   in plain words and without Python's ``OverflowError``: ``power``,
   ``quotient``, ``exp``, ``periodic``, ``stable_sigmoid``.
 - **Float-or-Value functions** (``cos``, ``sin``, ``log``, ``sigmoid``,
-  ``power_of``, ``reciprocal``) that the derivative rules call. Given a float
+  ``power_of``, ``reciprocal``, ``zero_like``) that the derivative rules call. Given a float
   they compute a float; given a Value they call the Value's own method, which
   records a graph. That is how one rule serves both an ordinary backward pass
   and ``create_graph=True``.
@@ -16,8 +16,51 @@ being a plain number.
 """
 
 import math
+import numbers
 
 NUMBER = (float, int)
+LARGEST = "about 1.8e308"  # the largest float, for messages
+
+
+# -- what counts as a number -------------------------------------------------
+
+
+def real_number(x, what):
+    """``x`` as a float, if it is one real number; otherwise an error that says what it is.
+
+    Accepted: int, float, bool (as 0 and 1), fractions, and NumPy's bools, ints
+    and floats, as scalars or 0-d arrays (NumPy is recognised by its ``dtype``,
+    never imported). Refused: anything else (``TypeError``), and a number too
+    large for a float, such as ``10**400`` (``OverflowError``): silently
+    turning it into infinity would be a surprise.
+    """
+    kind = type(x)
+    if kind is float:
+        return x
+    if kind.__module__ == "numpy":  # its dtype's kind: "b" bool, "i"/"u" integer, "f" floating
+        dtype = x.dtype
+        if x.shape != ():
+            raise TypeError(f"{what} must be one number, not a NumPy array of shape {x.shape}")
+        if dtype.kind not in ("b", "i", "u", "f"):
+            raise TypeError(f"{what} must be a real number, not numpy.{kind.__name__} (dtype {dtype})")
+        if dtype.itemsize <= 8:
+            x = x.item()  # the plain Python number (a longdouble stays itself)
+    elif kind is not int and kind is not bool and not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number (int or float), not {kind.__name__}")
+    try:
+        number = float(x)
+    except OverflowError:
+        number = math.inf
+    if math.isinf(number) and x * 0 == 0:  # a finite number that no float can hold
+        raise OverflowError(f"{what}: {_magnitude(x)} is too large for a float (the largest is {LARGEST})")
+    return number
+
+
+def _magnitude(x):
+    """A short description of a huge number (its digits may be too many to print)."""
+    if isinstance(x, int):
+        return f"an int of {int(x.bit_length() * math.log10(2)) + 1} digits"
+    return f"a {type(x).__name__} beyond the float range"
 
 
 # -- forward numerics, floats only -------------------------------------------
@@ -79,6 +122,20 @@ def softplus(x):
 
 
 # -- functions of a float or a Value, for the derivative rules ----------------
+
+
+def is_number(x):
+    """Whether ``x`` is a plain number (the fast path), not a Value (``create_graph``)."""
+    return isinstance(x, NUMBER)
+
+
+def zero_like(grad):
+    """An exact zero share, a float or a Value like ``grad``: what a flat branch of a rule sends back.
+
+    ``grad * 0.0`` would be nan for an infinite ``grad``; a zero derivative selects 0 instead.
+    A Value zero is a constant, so its own derivatives are 0 as well.
+    """
+    return 0.0 if isinstance(grad, NUMBER) else type(grad)(0.0)
 
 
 def cos(x):

@@ -20,7 +20,6 @@ Three choices keep the graph small and fast:
 
 import builtins
 import math
-import numbers
 import operator
 
 from . import derivatives as rules
@@ -39,12 +38,18 @@ OPERATIONS = OPERATORS + FUNCTIONS + FUSED
 
 
 def _constant(x):
-    """A plain number as a float, or None for anything else (so Python can say so)."""
+    """A plain number as a float, or None for anything else (so Python can say so).
+
+    A number no float can hold (``10**400``) raises ``OverflowError`` instead.
+    """
     if type(x) is float:
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, Node):
-        return float(x)
-    return None
+    if isinstance(x, Node):
+        return None
+    try:
+        return numerics.real_number(x, "a constant operand")
+    except TypeError:
+        return None
 
 
 def _data(x):
@@ -54,9 +59,7 @@ def _data(x):
 def _as_float(data, what):
     if isinstance(data, Node):
         raise TypeError(f"{what} must be a real number, not a Value (use its .data, or the Value itself)")
-    if not isinstance(data, numbers.Real):
-        raise TypeError(f"{what} must be a real number (int or float), not {type(data).__name__}")
-    return float(data)
+    return numerics.real_number(data, what)
 
 
 def _result(data, op, rule, first, second=None):
@@ -71,7 +74,7 @@ def _result(data, op, rule, first, second=None):
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
+    out._label = ""
     if mode.recording:
         out.op = op
         out._rule = rule
@@ -96,11 +99,9 @@ class Value(Node):
     __slots__ = ()  # the seven fields are Node's: data, grad, label, op and how it was made
 
     def __init__(self, data, label=""):
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, not {type(label).__name__}")
+        self.label = label  # checked: a str
         self.data = _as_float(data, "Value(data)")
         self.grad = 0.0
-        self.label = label
         self.op = ""
         self._rule = self._first = self._second = None
 
@@ -111,6 +112,10 @@ class Value(Node):
 
     def __float__(self):
         return self.data
+
+    def __bool__(self):
+        """A Value's truth is its number's, as for a one-number tensor in PyTorch: ``bool(Value(0.0))`` is False."""
+        return self.data != 0.0
 
     # -- arithmetic ---------------------------------------------------------
     # Each operator computes the forward value and names its rule. The
@@ -221,9 +226,9 @@ class Value(Node):
         return _result(numerics.exp(self.data), "exp", rules.exp, self)
 
     def log(self):
-        """The natural logarithm ln x, for x > 0: d/dx = 1/x."""
+        """The natural logarithm ln x, for x > 0: d/dx = 1/x. (nan gives nan, as in every operation.)"""
         x = self.data
-        if not x > 0.0:
+        if x <= 0.0:
             raise ValueError(f"log() of {x}: the input must be positive")
         return _result(math.log(x), "log", rules.log, self)
 
