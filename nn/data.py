@@ -17,7 +17,8 @@ Toy problems in two dimensions, where a decision boundary can be drawn:
 A curve to fit, for regression: ``sine``, a noisy ``sin(x)``.
 
 And real data: ``digits``, the 8x8 images of handwritten digits that ship
-with scikit-learn (1,797 of them, 10 classes), pixels scaled to [0, 1].
+with scikit-learn (1,797 of them, 10 classes), pixels scaled to [0, 1]; and
+your own, with ``from_csv`` (and ``standardize``, from ``tabular.py``).
 
 scikit-learn is imported only when a function here needs it, so
 ``import nn`` stays quick.
@@ -30,6 +31,9 @@ from collections.abc import Callable
 
 from .checks import count, examples
 from .initializers import make_rng
+from .tabular import fold_standardization as fold_standardization
+from .tabular import from_csv as from_csv
+from .tabular import standardize as standardize
 
 # ---------------------------------------------------------------------------
 # Datasets

@@ -153,6 +153,20 @@ def check_targets(loss_name, targets, outputs):
         for label in targets:
             if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= int(label) < outputs:
                 raise ValueError(f"cross_entropy labels must be class indices 0 .. {outputs - 1}, got {label!r}")
+    elif loss_name == "mse":
+        for i, target in enumerate(targets):
+            numbers_in = [target] if outputs == 1 else target
+            if outputs > 1 and (isinstance(target, (str, bytes)) or not hasattr(target, "__len__")):
+                raise ValueError(
+                    f"mse targets must be lists of {outputs} numbers (one per output), got y[{i}] = {target!r}"
+                )
+            if len(numbers_in) != outputs:
+                raise ValueError(f"mse targets must be lists of {outputs} numbers, but y[{i}] has {len(numbers_in)}")
+            for number in numbers_in:
+                value = _number(number)
+                if value is None or not math.isfinite(value):
+                    one = "a finite number" if outputs == 1 else f"a list of {outputs} finite numbers"
+                    raise ValueError(f"mse targets must each be {one}, got y[{i}] = {target!r}")
     elif loss_name in ("bce", "hinge"):
         if outputs != 1:
             raise ValueError(f"{loss_name} needs a model with one output (a score), but it has {outputs}")

@@ -18,7 +18,7 @@ import autograd
 from autograd import Value
 
 from .activations import activation_function, check_activation
-from .checks import count
+from .checks import count, flag
 from .initializers import check_init, draw, make_rng
 from .state import check_state, load_model, rebuildable, save_model
 
@@ -112,7 +112,7 @@ class Neuron(Module):
         self.nin = count(nin, "nin")
         self.activation = check_activation(activation)
         self.init = check_init(init)
-        self.fused = bool(fused)
+        self.fused = flag(fused, "fused")
         weights, bias = draw(init, self.nin, count(fan_out, "fan_out"), make_rng(seed))
         self.w = [Value(w, label=f"w{i}") for i, w in enumerate(weights)]
         self.b = Value(bias, label="b")
@@ -137,6 +137,11 @@ class Neuron(Module):
         """The constructor arguments that rebuild this architecture."""
         return {"nin": self.nin, "activation": self.activation, "init": self.init, "fused": self.fused}
 
+    @staticmethod
+    def parameter_count(config):
+        """How many parameters ``config`` would build, worked out without building them."""
+        return count(config["nin"], "nin") + 1
+
     def __repr__(self):
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
@@ -150,7 +155,7 @@ class Layer(Module):
         self.nout = count(nout, "nout")
         self.activation = check_activation(activation)
         self.init = check_init(init)
-        self.fused = bool(fused)
+        self.fused = flag(fused, "fused")
         rng = make_rng(seed)  # one generator for all neurons, so they differ
         self.neurons = [Neuron(nin, activation, rng, init, fused, fan_out=nout) for _ in range(self.nout)]
 
@@ -166,6 +171,11 @@ class Layer(Module):
             "init": self.init,
             "fused": self.fused,
         }
+
+    @staticmethod
+    def parameter_count(config):
+        """How many parameters ``config`` would build, worked out without building them."""
+        return (count(config["nin"], "nin") + 1) * count(config["nout"], "nout")
 
     def __repr__(self):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
@@ -200,7 +210,7 @@ class MLP(Module):
         self.activation = check_activation(activation)
         self.output_activation = check_activation(output_activation, "output_activation")
         self.init = check_init(init)
-        self.fused = bool(fused)
+        self.fused = flag(fused, "fused")
         rng = make_rng(seed)
         sizes = [self.nin] + self.nouts
         last = len(self.nouts) - 1
@@ -224,6 +234,15 @@ class MLP(Module):
             "fused": self.fused,
         }
 
+    @staticmethod
+    def parameter_count(config):
+        """How many parameters ``config`` would build, worked out without building them."""
+        nouts = config["nouts"]
+        if not isinstance(nouts, list):
+            raise TypeError(f"nouts must be a list of layer widths such as [16, 16, 1], not {type(nouts).__name__}")
+        sizes = [count(config["nin"], "nin")] + [count(n, "every layer width in nouts") for n in nouts]
+        return builtins.sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
     def __repr__(self):
         extra = "" if self.output_activation == "linear" else f", output_activation={self.output_activation!r}"
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{extra})"
@@ -236,6 +255,8 @@ def _inputs(x, nin):
     """``x`` as a sequence of ``nin`` inputs; a lone number or Value is fine when nin is 1."""
     if type(x) is not list and type(x) is not tuple:
         if isinstance(x, (Value, numbers.Real)):
+            if nin != 1:
+                raise ValueError(f"expected a list of {nin} inputs, got a single number ({x!r}); pass [x1, x2, ...]")
             x = (x,)
         elif not hasattr(x, "__len__"):
             raise TypeError(f"input must be a list of {nin} numbers or Values, not {type(x).__name__}")

@@ -11,8 +11,13 @@ them. matplotlib is imported inside the functions, so ``import nn`` does not
 pay for it.
 """
 
+import math
+import os
 import time
 
+from autograd.viz.files import write_atomically
+
+from .checks import check_examples
 from .scoring import accuracy, outputs
 
 # Colours for classes: the first ten of matplotlib's "tab10"
@@ -38,15 +43,15 @@ def loss_curves(history, path=None, title="Training", validation_label="validati
     axes = figure.subplots(1, panels, squeeze=False)[0]
 
     ax = axes[0]
-    ax.plot(epochs, history.loss, color=CLASS_COLORS[0], label="training")
+    ax.plot(epochs, history.loss, color=CLASS_COLORS[0], label=_named("training", history.loss))
     if history.val_loss:
-        ax.plot(epochs, history.val_loss, color=CLASS_COLORS[1], linestyle="--", label=validation_label)
+        ax.plot(epochs, history.val_loss, color=CLASS_COLORS[1], linestyle="--",
+                label=_named(validation_label, history.val_loss))  # fmt: skip
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"loss ({history.loss_name})" if history.loss_name else "loss")
     ax.set_title("Loss" if panels == 2 else _with_ending(title, history))
-    if min(history.loss + history.val_loss) > 0 and max(history.loss + history.val_loss) > 30 * min(
-        history.loss + history.val_loss
-    ):
+    finite = [v for v in history.loss + history.val_loss if math.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) > 30 * min(finite):
         _log_scale(ax)  # a loss that falls by orders of magnitude reads better on a log scale
     _finish(ax, legend=True, whole_x=True)
 
@@ -79,6 +84,7 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
         raise ValueError(f"decision_boundary() draws models of 2-D inputs; these examples have {len(X[0]) if X else 0}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
         raise ValueError(f"resolution must be an int from 2 to 1000, got {resolution!r}")
+    _check_finite("decision_boundary", X, y)
     import numpy as np
 
     xs = [p[0] for p in X]
@@ -87,8 +93,10 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
     grid_x = np.linspace(x0, x1, resolution)
     grid_y = np.linspace(y0, y1, resolution)
     started = time.perf_counter()
-    scores = outputs(model, [[a, b] for b in grid_y.tolist() for a in grid_x.tolist()])
+    grid = [[a, b] for b in grid_y.tolist() for a in grid_x.tolist()]
+    scores = outputs(model, grid)
     grid_seconds = time.perf_counter() - started
+    _check_outputs("decision_boundary", grid, scores)
 
     classes = sorted(set(y))
     figure = _figure(width=5.6, height=4.8)
@@ -146,8 +154,8 @@ def gradient_flow(history, path=None, title="Gradient flow"):
     for i, name in enumerate(names):
         values = [epoch[i] for epoch in history.gradients]
         ax.plot(epochs, values, color=CLASS_COLORS[i % len(CLASS_COLORS)], marker="o" if len(epochs) <= 30 else None,
-                markersize=3, label=name)  # fmt: skip
-    positive = [v for epoch in history.gradients for v in epoch if v > 0]
+                markersize=3, label=_named(name, values))  # fmt: skip
+    positive = [v for epoch in history.gradients for v in epoch if 0 < v < math.inf]
     if positive:
         _log_scale(ax)
     ax.set_xlabel("epoch")
@@ -167,10 +175,12 @@ def regression_fit(model, X, y, path=None, title="Fitted curve", points=200):
         raise ValueError("regression_fit() draws models of one input")
     if isinstance(points, bool) or not isinstance(points, int) or points < 2:
         raise ValueError(f"points must be an int of at least 2, got {points!r}")
+    _check_finite("regression_fit", X, y)
     xs = [p[0] for p in X]
     low, high = _padded(xs, 0.05)
     grid = [low + (high - low) * i / (points - 1) for i in range(points)]
     curve = outputs(model, [[a] for a in grid])
+    _check_outputs("regression_fit", [[a] for a in grid], curve)
     figure = _figure(width=6.0, height=4.0)
     ax = figure.subplots()
     ax.scatter(xs, y, s=14, color=CLASS_COLORS[0], alpha=0.7, label="data")
@@ -211,12 +221,46 @@ def _log_scale(ax):
 
 
 def _done(figure, path):
+    """Write ``figure`` to ``path`` (the format follows the extension, as matplotlib's), all or nothing."""
     if path is not None:
         import numpy as np
+        from matplotlib import rcParams
 
+        path = os.fspath(path)
+        extension = os.path.splitext(path)[1][1:].lower()
+        if not extension:  # as savefig does: the default format, and its extension added
+            extension = rcParams["savefig.format"]
+            path = f"{path}.{extension}"
         with np.errstate(over="ignore"):  # see _log_scale
-            figure.savefig(path, dpi=120)
+            write_atomically(path, lambda file: figure.savefig(file, format=extension, dpi=120))
     return figure
+
+
+def _check_finite(function, X, y):
+    """Only finite points can be drawn: name the first that is not, instead of matplotlib's error."""
+    try:
+        check_examples(X, "X")
+        check_examples(y, "y")
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{function}(): {error}") from None
+
+
+def _check_outputs(function, grid, scores):
+    """A model whose outputs are not finite (training diverged) has no picture: say where."""
+    for point, score in zip(grid, scores):
+        for number in score if isinstance(score, list) else [score]:
+            if not math.isfinite(number):
+                where = ", ".join(f"{v:.3g}" for v in point)
+                raise ValueError(
+                    f"{function}(): the model's output is {number} at ({where}), so it cannot be drawn; "
+                    "did training diverge?"
+                )
+
+
+def _named(label, values):
+    """A curve's legend entry, which says how many of its points are missing because they are not finite."""
+    missing = sum(not math.isfinite(v) for v in values if v is not None)
+    return f"{label} ({missing} not finite, left out)" if missing else label
 
 
 def _padded(values, margin):

@@ -18,6 +18,7 @@ import os
 from typing import Any
 
 from autograd import Value
+from autograd.viz.files import write_atomically
 
 FORMAT = "chainrule.nn"
 VERSION = 1
@@ -53,7 +54,10 @@ def check_state(state, names):
             raise TypeError(f"state[{name!r}] is a Value; store its .data, a float")
         if isinstance(number, bool) or not isinstance(number, numbers.Real):
             raise TypeError(f"state[{name!r}] must be a real number, not {type(number).__name__}")
-        number = float(number)
+        try:
+            number = float(number)
+        except OverflowError:
+            raise ValueError(f"state[{name!r}] is a number too large for a float") from None
         if not math.isfinite(number):
             raise ValueError(f"state[{name!r}] is {number}; parameters must be finite")
         values.append(number)
@@ -74,7 +78,10 @@ def rebuildable(cls):
     """Class decorator: ``save_model`` may write ``cls`` and ``load_model`` rebuild it.
 
     The class needs ``config()``, returning its constructor arguments, and a
-    constructor that also takes ``seed=``.
+    constructor that also takes ``seed=``. A class method
+    ``parameter_count(config)`` lets ``load_model`` refuse a file whose config
+    declares more parameters than the file holds before building anything, so
+    a tiny file cannot make it allocate a huge model.
     """
     MODEL_CLASSES[cls.__name__] = cls
     return cls
@@ -92,15 +99,7 @@ def save_model(model: Any, path) -> None:
         if not math.isfinite(number):
             raise ValueError(f"cannot save: parameter {name!r} is {number} (did training diverge?)")
     document = {"format": FORMAT, "version": VERSION, "model": kind, "config": model.config(), "parameters": state}
-    temporary = f"{os.fspath(path)}.tmp"  # written in full, then renamed: never a half-written model
-    try:
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1)
-            f.write("\n")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    write_atomically(path, json.dumps(document, indent=1, allow_nan=False) + "\n")  # never a half-written model
 
 
 def load_model(path, expected=None):
@@ -109,7 +108,9 @@ def load_model(path, expected=None):
     with open(path, encoding="utf-8") as f:
         try:
             document = json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except RecursionError:
+            raise ValueError(f"{where} is not a valid model file (its JSON is nested too deeply)") from None
+        except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError, or an integer of thousands of digits
             raise ValueError(f"{where} is not a valid model file (not JSON: {error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f'{where} is not a chainrule model file (no "format": {FORMAT!r})')
@@ -123,9 +124,25 @@ def load_model(path, expected=None):
         raise ValueError(f"{where}: unknown model type {document['model']!r}; known: {', '.join(MODEL_CLASSES)}")
     if expected is not None and not issubclass(cls, expected):
         raise ValueError(f"{where} holds a {cls.__name__}, not a {expected.__name__}")
+    config, parameters = document["config"], document["parameters"]
     try:
-        model = cls(**document["config"], seed=0)  # seeded, so loading leaves the global random state alone
+        declared = cls.parameter_count(config) if hasattr(cls, "parameter_count") else None
+        if declared is not None and declared != len(parameters):
+            raise ValueError(
+                f"it declares {_how_many(declared)} parameters but the file holds {len(parameters):,}; "
+                "refused before building it"
+            )
+        model = cls(**config, seed=0)  # seeded, so loading leaves the global random state alone
+    except KeyError as missing:
+        raise ValueError(f"{where}: the {cls.__name__} config has no {missing}") from None
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: the {cls.__name__} config is incomplete or wrong: {error}") from None
-    model.load_state_dict(document["parameters"])
+    try:
+        model.load_state_dict(parameters)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: {error}") from None
     return model
+
+
+def _how_many(n):
+    return f"{n:,}" if n < 10**15 else f"about 10**{len(str(n)) - 1}"

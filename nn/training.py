@@ -25,7 +25,7 @@ import time
 
 import autograd
 
-from .checks import count, examples
+from .checks import check_examples, count, examples, shown
 from .data import batches, number_of_batches
 from .losses import check_targets, loss_by_name
 from .optim import SGD, Optimizer
@@ -139,8 +139,17 @@ def fit(
     Training stops early, keeping what it has, on Ctrl-C
     (``history.interrupted``), when the loss stops being a finite number
     (``history.diverged``), or when a callback returns True.
+
+    All the data (every example and target, the validation set, the
+    callbacks) is checked before the first step, so a mistake anywhere
+    changes nothing. An error raised during training (by a callback, say)
+    leaves the model with every step it took, and carries the ``History`` so
+    far as ``error.history``.
     """
+    # Everything is checked before the first step, so a mistake anywhere in the
+    # data (the last example, a validation target) leaves the model untouched.
     X, y = examples(X, y)
+    width = check_examples(X, "X")
     loss_name, loss_function, classifies = loss_by_name(loss)
     if accuracy is not None:
         if not isinstance(accuracy, bool):
@@ -158,8 +167,14 @@ def fit(
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a pair (X_val, y_val)")
         validation = examples(*validation)
+        check_examples(validation[0], "validation X", width)
         _check_targets(model, validation[0], validation[1], loss_name)
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"callbacks[{i}] is {shown(callback)}; a callback is a function(epoch, history)")
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"schedule must be a function(optimizer, epoch), not {shown(schedule)}")
     layer_names, layer_weights = _layer_groups(model) if record_gradients else ((), ())
 
     history = History(loss_name, layer_names)
@@ -222,6 +237,13 @@ def fit(
             # Raised by a second Ctrl-C, or where no signal handler could be
             # installed (outside the main thread), or by user code: stop here.
             history.interrupted = True
+        except Exception as error:  # a callback, a custom loss or model failed: keep what was learnt
+            error.history = history  # type: ignore[attr-defined]
+            error.add_note(
+                f"fit stopped after {len(history)} complete epoch{'s' if len(history) != 1 else ''} "
+                f"({history.steps} steps); the model keeps every step, and error.history the epochs so far"
+            )
+            raise
         if bar is not None and (history.interrupted or history.diverged):
             reason = "stopped by Ctrl-C" if history.interrupted else "diverged (the loss is not a finite number)"
             epochs_done = f"{len(history)} complete epoch{'s' if len(history) != 1 else ''}"

@@ -7,7 +7,8 @@
   as one picture per step;
 - ``page``: ``backward_page`` and ``BackwardPage``, a self-contained HTML page
   that steps through the pass;
-- ``options``: the layout direction and number format they all accept.
+- ``options``: the layout direction and number format they all accept;
+- ``files``: ``write_atomically``, so that no file is ever left half-written.
 
 The engine never imports this package; ``autograd`` exports its functions
 and loads them on first use, so ``import autograd`` stays light.

@@ -19,12 +19,11 @@ This module is loaded on first use of ``draw_dot``/``render_svg``, so that
 ``import autograd`` does not import ``graphviz``.
 """
 
-from pathlib import Path
-
 import graphviz
 
 from ..graph import topological_order
 from ..value import Value
+from .files import write_atomically
 from .options import check_options
 from .render import dot_to_svg
 
@@ -114,7 +113,7 @@ def render_svg(root, path=None, **draw_options) -> str:
     """The SVG picture of ``root``'s graph (see ``draw_dot`` for the options); written to ``path`` if given."""
     svg = draw_dot(root, **draw_options).svg()
     if path is not None:
-        Path(path).write_text(svg, encoding="utf-8")
+        write_atomically(path, svg)
     return svg
 
 

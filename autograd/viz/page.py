@@ -17,9 +17,9 @@ Python ``repr`` of the floats, so they read back exactly.
 import html
 import json
 import re
-from pathlib import Path
 
 from .drawing import graph_order
+from .files import write_atomically
 from .options import check_rankdir
 from .steps import backward_steps
 
@@ -40,7 +40,7 @@ class BackwardPage:
         self.html = _page(self.steps, self.steps.frames(rankdir), self.title)
 
     def save(self, path):
-        Path(path).write_text(self.html, encoding="utf-8")
+        write_atomically(path, self.html)
         return path
 
     def __str__(self):
