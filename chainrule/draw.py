@@ -96,8 +96,8 @@ def run(args) -> int:
         say(COMMAND, f"warning: --set {', '.join(unused)}: not in the expression")
     try:
         check_fmt(args.fmt)
-    except ValueError:
-        return fail(COMMAND, f"--fmt {args.fmt!r} is not a number format; try .4f or .3g", USAGE_ERROR)
+    except ValueError as error:  # its message starts with fmt='...'
+        return fail(COMMAND, f"--{error}", USAGE_ERROR)
 
     # Every size limit is checked before anything is written: a refusal leaves no half-done output.
     picture = args.output is not None or not (args.html or args.steps)
@@ -138,13 +138,15 @@ def run(args) -> int:
                 title=f"Backward pass of {args.expression.strip()}",
             )
             say(COMMAND, f"wrote {args.html}")
+        sys.stdout.flush()  # a full disk behind standard output is found here, not at exit
     except BrokenPipeError:  # the reader of standard output left early (as `| head` does)
         # As Python's documentation advises: point stdout at devnull, so that the
         # final flush at exit does not fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as error:
-        return fail(COMMAND, f"cannot write {error.filename or 'the output'}: {error.strerror}")
+        # every file's error names it (write_atomically sees to that), so a nameless one is stdout's
+        return fail(COMMAND, f"cannot write {error.filename or 'to standard output'}: {error.strerror}")
     except RuntimeError as error:  # Graphviz could not render
         return fail(COMMAND, str(error))
     return 0

@@ -136,10 +136,19 @@ class _Builder(ast.NodeVisitor):
         return self.generic_visit(node)
 
     def visit_BinOp(self, node):
-        operation = _OPERATORS.get(type(node.op))
-        if operation is None:
-            return self.generic_visit(node)
-        return operation(self.visit(node.left), self.visit(node.right))
+        # a + b + c + ... nests down its left side, one level per term: follow that
+        # side with a loop, so that a long flat sum costs no recursion at all.
+        chain = []
+        while isinstance(node, ast.BinOp):
+            chain.append(node)
+            node = node.left
+        for link in chain:  # every operator is checked before anything is computed
+            if type(link.op) not in _OPERATORS:
+                return self.generic_visit(link)
+        result = self.visit(node)
+        for link in reversed(chain):
+            result = _OPERATORS[type(link.op)](result, self.visit(link.right))
+        return result
 
     def visit_Call(self, node):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:

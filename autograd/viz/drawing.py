@@ -28,6 +28,7 @@ from .options import check_options
 from .render import dot_to_svg
 
 DEFAULT_MAX_NODES = 500
+MAX_LABEL = 500  # characters of a label that are drawn: Debian's dot refuses a quoted string over 16 KiB
 
 # Colours (Tailwind's palette): calm for the graph, warm for what is happening now.
 LEAF_FILL = "#dbeafe"  # inputs and parameters: light blue
@@ -169,7 +170,7 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
     )
     dot.values = len(order)
     for i, node in enumerate(order):
-        name = names[i] if names is not None else node.label
+        name = shortened(names[i] if names is not None else node.label)
         numbers = ["data " + format(node.data, fmt)]
         grad = grad_text(i)
         if grad is not None:
@@ -267,6 +268,18 @@ class FrameStyle:
 
 
 # -- escaping ---------------------------------------------------------------------
+
+
+def shortened(label):
+    """``label`` as drawn: at most ``MAX_LABEL`` characters, and a count of the rest.
+
+    Both renderers then get the same, acceptable DOT (and a picture of a
+    100,000-character label would be unreadable anyway).
+    """
+    if len(label) <= MAX_LABEL:
+        return label
+    return f"{label[:MAX_LABEL]}… ({len(label) - MAX_LABEL:,} more characters)"
+
 
 _BACKSLASHED = frozenset('\\{}|<>" ')  # record syntax, DOT quoting, and spaces Graphviz would trim
 
