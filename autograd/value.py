@@ -266,6 +266,17 @@ class Value:
         x = self.data  # ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|), which never overflows
         return _result(max(x, 0.0) + math.log1p(math.exp(-abs(x))), "softplus", rules.softplus, self)
 
+    def heaviside(self):
+        """The perceptron's threshold: 1.0 where the input is above 0, else 0.0 (forward only).
+
+        Its slope is 0 on both sides of the jump and undefined at it, so no
+        gradient can flow back through it: ``backward()`` raises instead of
+        quietly handing every earlier weight a gradient of 0.
+        """
+        x = self.data
+        data = 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan  # nan stays nan
+        return _result(data, "heaviside", rules.heaviside, self)
+
     def sin(self):
         return _result(_periodic(math.sin, self.data, "sin"), "sin", rules.sin_, self)
 
