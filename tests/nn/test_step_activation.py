@@ -47,8 +47,14 @@ def test_fit_refuses_a_step_network_before_changing_any_weight():
     model = MLP(2, [3, 1], activation="step", seed=0)
     before = model.state_dict()
     with pytest.raises(RuntimeError, match="sigmoid or tanh"):
-        fit(model, [[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0], optimizer=SGD(model.parameters(), lr=0.1),
-            epochs=2, progress=False)
+        fit(
+            model,
+            [[0.0, 1.0], [1.0, 0.0]],
+            [1.0, 0.0],
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            progress=False,
+        )
     assert model.state_dict() == before
 
 
