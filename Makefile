@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := PYTHONWARNINGS=ignore $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint bench notebooks lab clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.test: $(VENV)/.base
 
 $(VENV)/.lint: $(VENV)/.base
 	$(PIP) install -e '.[lint]'
+	touch $@
+
+$(VENV)/.notebooks: $(VENV)/.base
+	$(PIP) install -e '.[notebooks]'
 	touch $@
 
 $(VENV)/.bench: $(VENV)/.base
@@ -40,6 +44,10 @@ lint: $(VENV)/.lint
 
 bench: $(VENV)/.bench
 	$(PY) bench/run.py
+
+# JupyterLab on the notebooks (notebook 08's PyTorch part needs torch: make .venv/.test first)
+lab: $(VENV)/.notebooks
+	$(VENV)/bin/jupyter lab notebooks/
 
 notebooks: $(VENV)/.test
 	$(PY) -m pytest -q --nbmake --overwrite notebooks/

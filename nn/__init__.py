@@ -19,7 +19,8 @@ One job per module:
 - ``state``: checked state dicts, ``save_model`` / ``load_model`` as JSON
 - ``export``: ``to_torch``, the same network in PyTorch (imported only there)
 - ``data``: datasets as plain lists (``moons``, ``circles``, ``blobs``, ``xor``,
-  ``spirals``, ``sine``, ``digits``), ``train_test_split``, ``batches``
+  ``spirals``, ``sine``, ``digits``), ``train_test_split``, ``batches``;
+  ``tabular``: your own CSV files (``data.from_csv``) and feature scaling
 - ``training``: ``fit`` and its ``History``; ``progress``: its progress bar
   and Ctrl-C handling
 - ``scoring``: ``predict``, ``accuracy``, ``evaluate``, ``r2_score``, one rule

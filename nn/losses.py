@@ -94,7 +94,9 @@ def softmax_cross_entropy_batch(batch_logits, labels):
 def l2_penalty(parameters, alpha):
     """``alpha · Σ p²``: weight decay as a loss term (micrograd's ``reg_loss``).
 
-    ``parameters`` is a list of Values or a model. The sum of squares is one
+    ``parameters`` is a list of Values or a model; for a model the sum covers
+    every parameter, biases included (pass a list of the weights alone to
+    leave the biases out, as many libraries do). The sum of squares is one
     ``dot`` node: the parameters dotted with themselves.
     """
     if hasattr(parameters, "parameters"):

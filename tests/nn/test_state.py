@@ -168,7 +168,7 @@ def edit(path, change):
         (lambda d: d["config"].update(dropout=0.5), "dropout"),
         (lambda d: d["config"].pop("nin"), "nin"),
         (lambda d: d["config"].update(activation="swish"), "swish"),
-        (lambda d: d["config"].update(nouts=[4, 1]), "missing"),
+        (lambda d: d["config"].update(nouts=[4, 1]), "declares 17 parameters but the file holds 13"),
         (lambda d: d["parameters"].update({"layers.0.neurons.0.b": "x"}), "str"),
     ],
 )
