@@ -13,7 +13,6 @@ import pytest
 
 import nn
 from autograd import Value
-from autograd.viz.files import write_atomically
 from nn import MLP, SGD, Neuron, fit, plots
 from nn.training import History
 
@@ -156,6 +155,8 @@ def test_a_saved_model_is_strict_json(saved):
 
 
 def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    from autograd.viz.files import write_atomically
+
     path = tmp_path / "picture.png"
     path.write_bytes(b"the old picture")
 
@@ -193,6 +194,8 @@ def test_a_plot_that_fails_while_saving_leaves_no_truncated_file(tmp_path, monke
 
 
 def test_a_symbolic_link_is_followed_and_kept(tmp_path):
+    from autograd.viz.files import write_atomically
+
     target = tmp_path / "real.svg"
     target.write_text("old")
     link = tmp_path / "link.svg"
@@ -203,6 +206,8 @@ def test_a_symbolic_link_is_followed_and_kept(tmp_path):
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_device_is_written_in_place_and_the_error_names_it():
+    from autograd.viz.files import write_atomically
+
     with pytest.raises(OSError, match="/dev/full") as raised:
         write_atomically("/dev/full", "x" * 100_000)
     assert raised.value.filename == "/dev/full"
