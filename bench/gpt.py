@@ -110,13 +110,9 @@ class ScalarGPT:
                 q_head = q[start : start + HEAD_DIM]
                 k_head = [k[start : start + HEAD_DIM] for k in keys[layer]]
                 v_head = [v[start : start + HEAD_DIM] for v in values[layer]]
-                scores = [
-                    sum(q_head[j] * k_t[j] for j in range(HEAD_DIM)) / HEAD_DIM**0.5 for k_t in k_head
-                ]
+                scores = [sum(q_head[j] * k_t[j] for j in range(HEAD_DIM)) / HEAD_DIM**0.5 for k_t in k_head]
                 weights = softmax(scores)
-                attended.extend(
-                    sum(weights[t] * v_head[t][j] for t in range(len(v_head))) for j in range(HEAD_DIM)
-                )
+                attended.extend(sum(weights[t] * v_head[t][j] for t in range(len(v_head))) for j in range(HEAD_DIM))
             x = linear(attended, state[f"layer{layer}.attn_wo"])
             x = [a + b for a, b in zip(x, residual)]
             residual = x

@@ -4,7 +4,7 @@ Lower-case ASCII letters only: the character-level model's vocabulary is the
 26 letters plus one token that marks the start and the end of a name.
 """
 
-NAMES = list(dict.fromkeys("""
+_TEXT = """
 emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily
 elizabeth mila ella avery sofia camila aria scarlett victoria madison luna grace
 chloe penelope layla riley zoey nora lily eleanor hannah lillian addison aubrey
@@ -39,4 +39,6 @@ avery nicolas brantley dawson myles matteo river steven thiago zane matias judah
 messiah jeremy preston oscar kaleb alejandro marcus mark peter maximus barrett
 jax andres holden legend charlie knox kaden paxton kyrie kyle griffin josue kenneth
 beckett enzo adriel arthur felix bradley kash rafael
-""".split()))  # in order, each name once
+"""
+
+NAMES = list(dict.fromkeys(_TEXT.split()))  # in order, each name once

@@ -31,16 +31,17 @@ import importlib
 import os
 import random
 import sys
+from functools import partial
 
-import micrograd.engine as micrograd
-
-import autograd
 import gpt
 import memory
 import microgpt_value
+import micrograd.engine as micrograd
 import mlp
 from names import NAMES
 from timing import alternate, assert_close, median, process_state, timed, timed_steps, with_deep_stack
+
+import autograd
 
 # Targets: (our row, baseline) -> the speed-up we aim for.
 TARGETS = {
@@ -60,8 +61,8 @@ CHAIN_LENGTH = 100_000
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per workload (default 3)")
-    parser.add_argument("--steps", type=int, default=5, help="training steps per round (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per workload (default 5)")
+    parser.add_argument("--steps", type=int, default=4, help="training steps per round (default 4)")
     parser.add_argument(
         "--preload",
         default="",
@@ -75,7 +76,8 @@ def main(argv=None):
 
     print(
         f"Python {sys.version.split()[0]}; {args.rounds} alternating rounds per workload, "
-        f"{args.steps} training steps a round; medians. Load average at start: {_load()}"
+        f"{args.steps} training steps a round; medians over the rounds (of a round's mean step). "
+        f"Load average at start: {_load()}"
     )
     bench = Bench(args.rounds, args.steps)
     missed = []
@@ -130,7 +132,10 @@ class Bench:
                 lambda parameters, k: torch_rows.mlp_step_0dim(parameters, X, y, mlp.learning_rate(k)),
                 self.steps,
             )
-            X_t, y_t = torch_rows.torch.tensor(X, dtype=torch_rows.DTYPE), torch_rows.torch.tensor(y, dtype=torch_rows.DTYPE)
+            X_t, y_t = (
+                torch_rows.torch.tensor(X, dtype=torch_rows.DTYPE),
+                torch_rows.torch.tensor(y, dtype=torch_rows.DTYPE),
+            )
             runs["torch batched"] = timed_steps(
                 lambda: torch_rows.BatchedMLP(weights),
                 lambda model, k: model.step(X_t, y_t, mlp.learning_rate(k)),
@@ -153,7 +158,7 @@ class Bench:
 
         runs = {"chainrule": timed(scalar_chain(autograd.Value))}
         for name, cls in baselines.items():  # their backward passes are recursive
-            runs[name] = timed(lambda run=scalar_chain(cls): with_deep_stack(run))
+            runs[name] = timed(partial(with_deep_stack, scalar_chain(cls)))
         if torch_rows:
             runs["torch 0-dim"] = timed(lambda: torch_rows.chain_0dim(CHAIN_LENGTH))
         title = f"3. chain of {CHAIN_LENGTH:,} (y * 1.0001 + 0.0001).relu(), forward and backward"

@@ -13,10 +13,9 @@ Importing this module imports torch (and NumPy), which changes the process
 for every figure measured afterwards; ``run.py`` says so in its output.
 """
 
-import torch
-
 import gpt
 import mlp
+import torch
 
 DTYPE = torch.float64
 
