@@ -31,17 +31,23 @@ __all__ = [
     "render_svg",
     "sum",
     "topological_order",
+    "trace",
+    "Tape",
+    "TracingError",
 ]
 
 
-# Pictures live in their own modules and load on first use, so that
-# `import autograd` stays light (no graphviz, no wasmtime).
+# Pictures and tracing live in their own modules and load on first use, so
+# that `import autograd` stays light (no graphviz, no wasmtime, no numpy).
 _LAZY = {
     "draw_dot": "drawing",
     "render_svg": "drawing",
     "backward_steps": "steps",
     "backward_page": "page",
     "BackwardPage": "page",
+    "trace": "tracing",
+    "Tape": "tracing",
+    "TracingError": "tracing",
 }
 
 
