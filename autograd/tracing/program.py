@@ -106,7 +106,7 @@ class Program:
             if instruction.op == "input":
                 batched.append(True)
             else:
-                batched.append(any(batched[a] for a in instruction.args if is_variable(a)))
+                batched.append(any(batched[a] for a in instruction.args if type(a) is int))
         return batched
 
     def uses(self):
@@ -114,7 +114,7 @@ class Program:
         uses = [0] * len(self.instructions)
         for instruction in self.instructions:
             for a in instruction.args:
-                if is_variable(a):
+                if type(a) is int:  # is_variable, written out: this runs for every operand
                     uses[a] += 1
         for v in self.outputs:
             uses[v] += 1
@@ -144,7 +144,7 @@ class Builder:
         self.new = {}  # old variable -> new variable
 
     def operand(self, old):
-        return self.new[old] if is_variable(old) else old
+        return self.new[old] if type(old) is int else old  # is_variable, written out: it runs for every operand
 
     def add(self, op, args=(), width=None, detail=None):
         self.instructions.append(Instruction(op, tuple(args), width, detail))
@@ -152,9 +152,11 @@ class Builder:
 
     def copy(self, old):
         instruction = self.program.instructions[old]
-        self.new[old] = self.add(instruction.op, map(self.operand, instruction.args), instruction.width,
-                                 instruction.detail)
-        return self.new[old]
+        new = self.new
+        args = tuple(new[a] if type(a) is int else a for a in instruction.args)
+        self.instructions.append(instruction if args == instruction.args else instruction._replace(args=args))
+        new[old] = len(self.instructions) - 1
+        return new[old]
 
     def alias(self, old, new):
         self.new[old] = new
@@ -176,15 +178,15 @@ def prune(program):
     for v in range(len(program.instructions) - 1, -1, -1):
         if needed[v]:
             for a in program.instructions[v].args:
-                if is_variable(a):
+                if type(a) is int:  # is_variable, written out
                     needed[a] = True
     new = {}
     instructions = []
     for v, instruction in enumerate(program.instructions):
         if needed[v]:
-            args = tuple(new[a] if is_variable(a) else a for a in instruction.args)
+            args = tuple(new[a] if type(a) is int else a for a in instruction.args)
             new[v] = len(instructions)
-            instructions.append(instruction._replace(args=args))
+            instructions.append(instruction if args == instruction.args else instruction._replace(args=args))
     return Program(instructions, [new[v] for v in program.outputs], program.arguments, program.parameters)
 
 
