@@ -13,18 +13,26 @@ One job per module:
 - ``module``: ``Module``, ``Neuron``, ``Layer``, ``MLP``
 - ``activations``, ``initializers``: activations and initial weights, by name
 - ``losses``: ``mse_loss``, ``bce_with_logits_loss``, ``hinge_loss``,
-  ``softmax_cross_entropy`` (and ``_batch``), ``l2_penalty``
+  ``softmax_cross_entropy`` (and ``_batch``), ``l2_penalty``; ``LOSSES`` by
+  name, with the targets each accepts
 - ``optim``: ``SGD``, ``Adam``; ``schedules``: ``linear_decay``, ``step_decay``
 - ``state``: checked state dicts, ``save_model`` / ``load_model`` as JSON
 - ``export``: ``to_torch``, the same network in PyTorch (imported only there)
 - ``data``: datasets as plain lists (``moons``, ``circles``, ``blobs``, ``xor``,
   ``spirals``, ``sine``, ``digits``), ``train_test_split``, ``batches``
-- ``training``: ``fit`` and its ``History``; ``predict``, ``accuracy``,
-  ``evaluate``, ``r2_score``
+- ``training``: ``fit`` and its ``History``; ``progress``: its progress bar
+  and Ctrl-C handling
+- ``scoring``: ``predict``, ``accuracy``, ``evaluate``, ``r2_score``, one rule
+  for reading an output as a class
+- ``checks``: the argument checks the modules share
 - ``plots``: ``loss_curves``, ``decision_boundary``, ``gradient_flow``,
   ``regression_fit`` (matplotlib is imported only when one is drawn)
 """
 
+from autograd import __version__  # one distribution, one version
+
+from . import data, plots
+from .data import batches, train_test_split
 from .export import to_torch
 from .losses import (
     bce_with_logits_loss,
@@ -37,13 +45,12 @@ from .losses import (
 from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .schedules import Schedule, linear_decay, step_decay
+from .scoring import accuracy, evaluate, predict, r2_score
 from .state import load_model, save_model
-
-from . import data, plots
-from .data import batches, train_test_split
-from .training import History, accuracy, evaluate, fit, predict, r2_score
+from .training import History, fit
 
 __all__ = [
+    "__version__",
     "MLP",
     "SGD",
     "Adam",

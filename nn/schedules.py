@@ -16,7 +16,7 @@ sets ``optimizer.lr`` works in its place.
 
 import numbers
 
-from .optim import _check
+from .checks import number_in
 
 
 class Schedule:
@@ -32,7 +32,7 @@ class Schedule:
         return optimizer.lr
 
 
-class linear_decay(Schedule):  # noqa: N801 (used like a function)
+class linear_decay(Schedule):  # lower case: it is used like a function
     """Fall in a straight line from the starting rate to ``final`` times it.
 
     With the default ``final=0.1`` this is micrograd's demo,
@@ -43,7 +43,7 @@ class linear_decay(Schedule):  # noqa: N801 (used like a function)
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
             raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
         self.epochs = int(epochs)
-        self.final = _check(final, "final", low=0.0, low_open=True)
+        self.final = number_in(final, "final", low=0.0, low_open=True)
 
     def factor(self, epoch):
         return 1.0 - (1.0 - self.final) * min(epoch, self.epochs) / self.epochs
@@ -52,14 +52,14 @@ class linear_decay(Schedule):  # noqa: N801 (used like a function)
         return f"linear_decay(epochs={self.epochs}, final={self.final})"
 
 
-class step_decay(Schedule):  # noqa: N801 (used like a function)
+class step_decay(Schedule):  # lower case: it is used like a function
     """Multiply the rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``)."""
 
     def __init__(self, step_size, gamma=0.1):
         if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) or step_size < 1:
             raise ValueError(f"step_size must be a whole number >= 1, got {step_size!r}")
         self.step_size = int(step_size)
-        self.gamma = _check(gamma, "gamma", low=0.0, low_open=True)
+        self.gamma = number_in(gamma, "gamma", low=0.0, low_open=True)
 
     def factor(self, epoch):
         return self.gamma ** (epoch // self.step_size)

@@ -123,11 +123,11 @@ def softplus(grad, result, x):  # sheet.softplus: σ(x)
     return grad * sigmoid(x)
 
 
-def sine(grad, result, x):  # sheet.sin_: cos x
+def sine(grad, result, x):  # sheet.sin: cos x
     return grad * np.cos(x)
 
 
-def cosine(grad, result, x):  # sheet.cos_: -sin x
+def cosine(grad, result, x):  # sheet.cos: -sin x
     return -grad * np.sin(x)
 
 
@@ -149,9 +149,9 @@ RULES = {  # op -> the backward rule, called as in the engine: rule(grad, result
     "/": sheet.divide,
     "neg": sheet.negate,
     "exp": sheet.exp,
-    "log": sheet.log_,
+    "log": sheet.log,
     "tanh": sheet.tanh,
-    "sigmoid": sheet.sigmoid_,
+    "sigmoid": sheet.sigmoid,
     "abs": absolute,
     "sqrt": square_root,
     "relu": relu,
@@ -187,7 +187,7 @@ def dot_items(weights, inputs):
 REDUCE = {"sum": sum_items, "dot": dot_items}
 
 
-def sum_rule(grad, result, items):  # sheet.sum_: 1 for every term
+def sum_rule(grad, result, items):  # sheet.sum: 1 for every term
     return (np.broadcast_to(np.expand_dims(grad, -1), np.shape(items)),)
 
 

@@ -131,17 +131,17 @@ def test_a_tape_names_the_row_an_engine_error_comes_from():
 
 def test_the_array_safe_rules_are_the_sheets_own():
     for op, rule in [("+", sheet.add), ("-", sheet.subtract), ("*", sheet.multiply), ("/", sheet.divide),
-                     ("neg", sheet.negate), ("exp", sheet.exp), ("log", sheet.log_), ("tanh", sheet.tanh),
-                     ("sigmoid", sheet.sigmoid_)]:
+                     ("neg", sheet.negate), ("exp", sheet.exp), ("log", sheet.log), ("tanh", sheet.tanh),
+                     ("sigmoid", sheet.sigmoid)]:
         assert kernels.RULES[op] is rule
     assert kernels.rule_for("**", [False, True]) is sheet.power_constant
     assert kernels.rule_for("**", [True, False]) is sheet.exponential_constant
 
 
 SHEET_RULE = {  # the sheet's rule for each op, called on floats (operands: the forward inputs)
-    "abs": sheet.absolute, "sqrt": sheet.sqrt, "relu": sheet.relu, "softplus": sheet.softplus, "sin": sheet.sin_,
-    "cos": sheet.cos_, "+": sheet.add, "-": sheet.subtract, "*": sheet.multiply, "/": sheet.divide,
-    "neg": sheet.negate, "exp": sheet.exp, "log": sheet.log_, "tanh": sheet.tanh, "sigmoid": sheet.sigmoid_,
+    "abs": sheet.absolute, "sqrt": sheet.sqrt, "relu": sheet.relu, "softplus": sheet.softplus, "sin": sheet.sin,
+    "cos": sheet.cos, "+": sheet.add, "-": sheet.subtract, "*": sheet.multiply, "/": sheet.divide,
+    "neg": sheet.negate, "exp": sheet.exp, "log": sheet.log, "tanh": sheet.tanh, "sigmoid": sheet.sigmoid,
 }
 
 
@@ -220,7 +220,7 @@ def test_sum_dot_and_linear_rules_equal_the_sheet():
         np.testing.assert_allclose(dot_shares[1][row], sheet_shares[items:], rtol=1e-15)
     (sum_share,) = kernels.sum_rule(grad[:, 0], None, inputs)
     for row in range(rows):
-        np.testing.assert_array_equal(sum_share[row], sheet.sum_(grad[row, 0], None, *inputs[row]))
+        np.testing.assert_array_equal(sum_share[row], sheet.sum(grad[row, 0], None, *inputs[row]))
     # a layer: the sheet's dot rule for every row and output, summed over the rows for the weights
     bias = RNG.normal(size=outputs)
     out = kernels.linear(inputs, weights, bias)
