@@ -27,19 +27,19 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads: one thread, like PyTorch here
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import argparse
+import gc
+import statistics
+import sys
+import time
 
-import micrograd.nn  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import micrograd.nn
+import numpy as np
+import torch
 
-import autograd  # noqa: E402
-import nn  # noqa: E402
-from nn import MLP, l2_penalty  # noqa: E402
+import autograd
+import nn
+from nn import MLP, l2_penalty
 
 TARGETS = {  # the targets, as speed-ups
     "fused step vs PyTorch": 3.0,
@@ -140,10 +140,21 @@ def digits_data():
     return X, y
 
 
-def digits_fit(model, X, y, epochs, compile):
+def digits_fit(model, X, y, epochs, compiled):
     optimizer = nn.Adam(model.parameters(), lr=1e-3)
-    return nn.fit(model, X, y, loss="cross_entropy", optimizer=optimizer, epochs=epochs, batch_size=32,
-                  progress=False, seed=0, accuracy=False, compile=compile)
+    return nn.fit(
+        model,
+        X,
+        y,
+        loss="cross_entropy",
+        optimizer=optimizer,
+        epochs=epochs,
+        batch_size=32,
+        progress=False,
+        seed=0,
+        accuracy=False,
+        compile=compiled,
+    )
 
 
 def torch_digits_epochs(model, X, y, epochs):
@@ -209,8 +220,10 @@ def report(name, ours, theirs, other="PyTorch", unit=1e6, unit_name="µs"):
     ratio = reference / mine
     target = TARGETS.get(name)
     verdict = "" if target is None else f"  (target >= {target:g}x: {'meets' if ratio >= target else 'MISSES'})"
-    print(f"{name:<28} tape {mine * unit:10.1f} {unit_name}   {other} {reference * unit:12.1f} {unit_name}   "
-          f"{ratio:8.1f}x faster{verdict}")
+    print(
+        f"{name:<28} tape {mine * unit:10.1f} {unit_name}   {other} {reference * unit:12.1f} {unit_name}   "
+        f"{ratio:8.1f}x faster{verdict}"
+    )
     return ratio
 
 
@@ -226,8 +239,10 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2, help="digits epochs a round (default 2)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}, PyTorch {torch.__version__} (float64, 1 thread); "
-          f"{args.rounds} alternating rounds; medians\n")
+    print(
+        f"Python {sys.version.split()[0]}, NumPy {np.__version__}, PyTorch {torch.__version__} (float64, 1 thread); "
+        f"{args.rounds} alternating rounds; medians\n"
+    )
     X, y = demo_data()
     ratios = {}
 
@@ -249,26 +264,34 @@ def main(argv=None):
 
     # 3: digits, one epoch at a time, fit(compile=True) against PyTorch's loop.
     X_digits, y_digits = digits_data()
-    fitted = digits_fit(MLP(64, [32, 10], seed=0, init="xavier"), X_digits, y_digits, 1, compile=True)
+    fitted = digits_fit(MLP(64, [32, 10], seed=0, init="xavier"), X_digits, y_digits, 1, compiled=True)
     torch_losses = torch_digits_epochs(MLP(64, [32, 10], seed=0, init="xavier"), X_digits, y_digits, 1)
     check_same(fitted.loss, torch_losses, "digits epoch")
     print(f"same digits epoch loss in fit(compile=True) and PyTorch: {fitted.loss[0]!r}")
     digits_model, torch_model = MLP(64, [32, 10], seed=0, init="xavier"), MLP(64, [32, 10], seed=0, init="xavier")
-    times = alternate({
-        "fit": timed(lambda: digits_fit(digits_model, X_digits, y_digits, args.epochs, compile=True)),
-        "PyTorch": timed(lambda: torch_digits_epochs(torch_model, X_digits, y_digits, args.epochs)),
-    }, args.rounds)
+    times = alternate(
+        {
+            "fit": timed(lambda: digits_fit(digits_model, X_digits, y_digits, args.epochs, compiled=True)),
+            "PyTorch": timed(lambda: torch_digits_epochs(torch_model, X_digits, y_digits, args.epochs)),
+        },
+        args.rounds,
+    )
     ratios["digits epoch vs PyTorch"] = report(
-        "digits epoch vs PyTorch", [t / args.epochs for t in times["fit"]],
-        [t / args.epochs for t in times["PyTorch"]], unit=1e3, unit_name="ms")
+        "digits epoch vs PyTorch",
+        [t / args.epochs for t in times["fit"]],
+        [t / args.epochs for t in times["PyTorch"]],
+        unit=1e3,
+        unit_name="ms",
+    )
 
     # 4: micrograd runs the fine-grained step itself, a step a round (it takes about a second).
     micrograd_step = MicrogradStep(demo_model(False), X, y)
     check_same([micrograd_step(0.05)], first["PyTorch"][:1], "micrograd")
     fine = TapeStep(demo_model(False), X, y)
     times = alternate({"tape": stepping(fine, args.steps), "micrograd": stepping(micrograd_step, 1)}, args.rounds)
-    ratios["fine step vs micrograd"] = report("fine step vs micrograd", times["tape"], times["micrograd"],
-                                              other="micrograd")
+    ratios["fine step vs micrograd"] = report(
+        "fine step vs micrograd", times["tape"], times["micrograd"], other="micrograd"
+    )
 
     # 5: what tracing costs (recording twice, comparing, compiling).
     models = {
@@ -278,7 +301,7 @@ def main(argv=None):
     }
     tracing_ok = True
     for name, (function, example) in models.items():
-        seconds = alternate({"trace": timed(lambda: autograd.trace(function, *example))}, args.rounds)["trace"]
+        seconds = alternate({"trace": timed(lambda f=function, e=example: autograd.trace(f, *e))}, args.rounds)["trace"]
         milliseconds = statistics.median(seconds) * 1e3
         tracing_ok &= milliseconds < TRACING_TARGET_MS
         verdict = "meets" if milliseconds < TRACING_TARGET_MS else "MISSES"

@@ -66,7 +66,9 @@ class CompiledTraining:
                 self.values.append(p)
         self.loss_index = np.array([position[p] for p in self.loss_tape.parameters], dtype=int)
         self.model_index = np.array([position[p] for p in self.model_tape.parameters], dtype=int)
-        self.layer_index = [np.array([position[w] for w in group if w in position], dtype=int) for group in layer_weights]
+        self.layer_index = [
+            np.array([position[w] for w in group if w in position], dtype=int) for group in layer_weights
+        ]
         self.layer_sizes = [len(group) for group in layer_weights]
         self.trained = len(trained)
         self.optimizer = optimizer

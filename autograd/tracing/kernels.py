@@ -21,12 +21,13 @@ last axis (``REDUCE`` and ``REDUCE_RULES``).
 """
 
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .. import derivatives as sheet
 from ..value import Value
-
 
 # -- forward --------------------------------------------------------------------
 
@@ -37,7 +38,7 @@ def sigmoid(x):
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-FORWARD = {
+FORWARD: dict[str, Callable[..., Any]] = {
     "+": operator.add,
     "-": operator.sub,
     "*": operator.mul,
@@ -64,7 +65,7 @@ def _power_domain(base, exponent):
     return np.logical_not(zero_to_negative | negative_to_fraction)
 
 
-DOMAIN = {  # which inputs the engine accepts, row by row
+DOMAIN: dict[str, Callable[..., Any]] = {  # which inputs the engine accepts, row by row
     "/": lambda a, b: b != 0.0,
     "**": _power_domain,
     "log": lambda x: x > 0.0,
@@ -73,8 +74,14 @@ DOMAIN = {  # which inputs the engine accepts, row by row
     "cos": lambda x: np.logical_not(np.isinf(x)),
 }
 
-_ENGINE = {"/": operator.truediv, "**": operator.pow, "log": Value.log, "sqrt": Value.sqrt, "sin": Value.sin,
-           "cos": Value.cos}
+_ENGINE: dict[str, Callable[..., Any]] = {
+    "/": operator.truediv,
+    "**": operator.pow,
+    "log": Value.log,
+    "sqrt": Value.sqrt,
+    "sin": Value.sin,
+    "cos": Value.cos,
+}
 
 
 def first_refusal(op, operands, constant):
@@ -142,7 +149,7 @@ def power_value(grad, result, x, y):  # sheet.power_value: x ** y with both oper
     return d_x, d_y
 
 
-RULES = {  # op -> the backward rule, called as in the engine: rule(grad, result, *operands)
+RULES: dict[str, Callable[..., Any]] = {  # op -> the backward rule, called as in the engine: rule(grad, result, *operands)
     "+": sheet.add,
     "-": sheet.subtract,
     "*": sheet.multiply,
@@ -160,7 +167,7 @@ RULES = {  # op -> the backward rule, called as in the engine: rule(grad, result
     "sin": sine,
     "cos": cosine,
 }
-SHEET_POWER = {  # ** has three rules on the sheet, chosen by which operands are constants
+SHEET_POWER: dict[tuple[bool, bool], Callable[..., Any]] = {  # ** has three rules on the sheet, chosen by which operands are constants
     (False, True): sheet.power_constant,  # x ** 2.0
     (True, False): sheet.exponential_constant,  # 2.0 ** x
     (False, False): power_value,  # x ** y
@@ -174,6 +181,7 @@ def rule_for(op, constant):
 
 # -- reductions over the last axis: the items of a row --------------------------
 
+
 def sum_items(items):
     return items @ _ones(items.shape[-1])  # a matrix product: faster than a NumPy reduction
 
@@ -184,7 +192,7 @@ def dot_items(weights, inputs):
     return np.einsum("...i,...i->...", weights, inputs)
 
 
-REDUCE = {"sum": sum_items, "dot": dot_items}
+REDUCE: dict[str, Callable[..., Any]] = {"sum": sum_items, "dot": dot_items}
 
 
 def sum_rule(grad, result, items):  # sheet.sum: 1 for every term
@@ -196,7 +204,7 @@ def dot_rule(grad, result, weights, inputs):  # sheet.dot: each weight gets grad
     return grad * inputs, grad * weights
 
 
-REDUCE_RULES = {"sum": sum_rule, "dot": dot_rule}
+REDUCE_RULES: dict[str, Callable[..., Any]] = {"sum": sum_rule, "dot": dot_rule}
 
 
 # -- a layer: the dot rule, for a whole matrix of weights ------------------------

@@ -113,7 +113,7 @@ def group_dots(program):
     instructions = program.instructions
     batched = program.batched()
     parameter_of = {v: ins.detail for v, ins in enumerate(instructions) if ins.op == "param"}
-    open_layers = {}  # signature -> the layer that dots with it join
+    open_layers: dict[tuple, _Layer] = {}  # signature -> the layer that dots with it join
     layer_of = {}
     for v, instruction in enumerate(instructions):
         if instruction.op != "dot":
@@ -203,7 +203,7 @@ def group_elementwise(program):
 def _group_items_once(program):
     instructions = program.instructions
     column_of = {v: (ins.args[0], ins.detail) for v, ins in enumerate(instructions) if ins.op == "column"}
-    candidates = {}  # (op, operands with vectors in place of items) -> {item: variable}
+    candidates: dict[tuple, dict[int, int]] = {}  # (op, operands with vectors in place of items) -> {item: variable}
     clashing = set()
     for v, instruction in enumerate(instructions):
         if instruction.op not in ELEMENTWISE or instruction.width is not None:
@@ -262,7 +262,7 @@ def _read_vectors_whole(program):
     column_of = {v: (ins.args[0], ins.detail) for v, ins in enumerate(instructions) if ins.op == "column"}
     parameter_of = {v: ins.detail for v, ins in enumerate(instructions) if ins.op == "param"}
     builder = Builder(program)
-    gathered = {}  # parameter numbers -> the new params instruction that reads them
+    gathered: dict[tuple, int] = {}  # parameter numbers -> the new params instruction that reads them
     for v, instruction in enumerate(instructions):
         if instruction.op not in REDUCTIONS and instruction.op != "linear":
             builder.copy(v)

@@ -25,12 +25,29 @@ Programs are values: the compiler passes (``passes.py``) never change one,
 they build a new one with a ``Builder``.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # The engine operations a program may contain, by kind.
 ELEMENTWISE = frozenset(
-    {"+", "-", "*", "/", "**", "neg", "abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu",
-     "softplus", "sin", "cos"}
+    {
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "neg",
+        "abs",
+        "exp",
+        "log",
+        "sqrt",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "leaky_relu",
+        "softplus",
+        "sin",
+        "cos",
+    }
 )
 REDUCTIONS = frozenset({"sum", "dot"})  # n-ary: they reduce their operands' items to one number
 ENGINE_OPERATIONS = ELEMENTWISE | REDUCTIONS
@@ -60,7 +77,7 @@ class Instruction(NamedTuple):
     op: str
     args: tuple = ()
     width: int | None = None  # None: one number per row; an int: a vector of that many
-    detail: object = None
+    detail: Any = None
 
     def parameters(self):
         """The numbers of the parameters this instruction reads directly."""
@@ -180,8 +197,8 @@ def prune(program):
             for a in program.instructions[v].args:
                 if type(a) is int:  # is_variable, written out
                     needed[a] = True
-    new = {}
-    instructions = []
+    new: dict[int, int] = {}
+    instructions: list[Instruction] = []
     for v, instruction in enumerate(program.instructions):
         if needed[v]:
             args = tuple(new[a] if type(a) is int else a for a in instruction.args)
@@ -201,9 +218,7 @@ def listing(program, max_lines=None):
     its tail.
     """
     batched = program.batched()
-    names = ", ".join(
-        f"{a.name}: {'a number' if a.width is None else f'{a.width} numbers'}" for a in program.arguments
-    )
+    names = ", ".join(f"{a.name}: {'a number' if a.width is None else f'{a.width} numbers'}" for a in program.arguments)
     outputs = ", ".join(f"v{v}" for v in program.outputs)
     counted = len({p for instruction in program.instructions for p in instruction.parameters()})
     lines = [f"({names}) -> {outputs}    {len(program)} instructions, {counted} parameters"]
@@ -212,7 +227,7 @@ def listing(program, max_lines=None):
         head = max_lines - max_lines // 3
         tail = max_lines - head
         skipped = len(body) - head - tail
-        body = body[:head] + [f"    ... {skipped} more instructions ..."] + body[len(body) - tail:]
+        body = body[:head] + [f"    ... {skipped} more instructions ..."] + body[len(body) - tail :]
     return "\n".join(lines + body)
 
 

@@ -60,7 +60,7 @@ def record(function, arguments, example):
                 instructions.append(Instruction("column", (whole,), None, item))
                 variable[x] = len(instructions) - 1
 
-    parameters = []
+    parameters: list[Value] = []
     for root in roots:  # depth first, operands left to right, each node after its operands
         stack = [(root, None)]
         while stack:
@@ -185,7 +185,11 @@ def _outputs(result):
         return list(result)
     got = type(result).__name__
     if isinstance(result, (list, tuple)):
-        got = "an empty list" if not result else f"a list holding {type(next(r for r in result if not isinstance(r, Value))).__name__}"
+        got = (
+            "an empty list"
+            if not result
+            else f"a list holding {type(next(r for r in result if not isinstance(r, Value))).__name__}"
+        )
     raise TypeError(f"the traced function must return a Value (or a list of Values), not {got}")
 
 
@@ -204,7 +208,9 @@ def _width(value, position):
     if isinstance(value, numbers.Real):
         return None
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
-        raise TypeError(f"example argument {position + 1} must be a number or a list of numbers, not {type(value).__name__}")
+        raise TypeError(
+            f"example argument {position + 1} must be a number or a list of numbers, not {type(value).__name__}"
+        )
     items = list(value)
     if not items:
         raise ValueError(f"example argument {position + 1} is an empty list; a list argument needs at least one number")
@@ -222,10 +228,7 @@ def _parameter_names(function, count):
         signature = inspect.signature(function)
     except (TypeError, ValueError):
         return fallback
-    names = [
-        p.name for p in signature.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
+    names = [p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if len(names) < count:
         return fallback
     return names[:count]

@@ -17,6 +17,8 @@ Only steps that lead to a parameter take part in the backward pass: the
 tape never computes gradients for the inputs.
 """
 
+from typing import Any
+
 import numpy as np
 
 from . import kernels
@@ -44,7 +46,7 @@ class Replay:
         slot = {number: position for position, number in enumerate(order)}
         batched = program.batched()
         shape = [_ndim(program, v, batched[v]) for v in range(len(program))]
-        needs_grad = []
+        needs_grad: list[bool] = []
         for instruction in program.instructions:
             needs_grad.append(
                 instruction.op in ("param", "params", "linear")
@@ -111,6 +113,7 @@ class _Gather:
     def __init__(self, positions):
         positions = list(positions)
         start = positions[0]
+        self.index: Any
         if positions == list(range(start, start + len(positions))):
             self.index = slice(start, start + len(positions))
         else:
@@ -267,7 +270,7 @@ class _Items:
         return array
 
     def scatter(self, share, grads):
-        for a, variable, position, width, ndim, needs_grad in self.layout:
+        for a, _, position, width, ndim, needs_grad in self.layout:
             if needs_grad:
                 part = share[..., position] if width is None else share[..., position : position + width]
                 _accumulate(grads, a, part, ndim)

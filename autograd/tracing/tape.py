@@ -23,11 +23,11 @@ import numbers
 
 import numpy as np
 
+from ..value import Value
 from . import passes as compiler_passes
 from .program import Builder, is_variable, listing
 from .recording import TracingError, compare, describe_arguments, made_inside, nudged, record
 from .replay import Replay
-from ..value import Value
 
 PASSES = (compiler_passes.fold_sums, compiler_passes.group_dots, compiler_passes.group_elementwise)
 REDUCTIONS = ("mean", "sum")
@@ -50,17 +50,19 @@ def trace(f, *example, passes=PASSES):
     if not callable(f):
         raise TypeError(f"trace() needs a function to record, not {type(f).__name__}")
     if not example:
-        raise TypeError("trace() needs an example argument for each argument of the function, e.g. trace(f, [0.0, 1.0])")
-    example = [_plain(value) for value in example]
-    arguments = describe_arguments(f, example)
-    recorded = record(f, arguments, example)
-    made = _check_parameters(f, arguments, example, recorded)
+        raise TypeError(
+            "trace() needs an example argument for each argument of the function, e.g. trace(f, [0.0, 1.0])"
+        )
+    numbers = [_plain(value) for value in example]
+    arguments = describe_arguments(f, numbers)
+    recorded = record(f, arguments, numbers)
+    made = _check_parameters(f, arguments, numbers, recorded)
     program = _constants_for_made_values(recorded, made)
     stages = [("recorded", program)]
     for compiler_pass in passes:
         program = compiler_pass(program)
         stages.append((getattr(compiler_pass, "__name__", "pass"), program))
-    return Tape(f, arguments, example, recorded, made, stages)
+    return Tape(f, arguments, numbers, recorded, made, stages)
 
 
 class Tape:
@@ -143,7 +145,9 @@ class Tape:
     def _theta(self, theta):
         theta = np.asarray(theta, dtype=float)
         if theta.shape != (len(self.parameters),):
-            raise ValueError(f"theta must hold {len(self.parameters)} numbers, one per parameter, got shape {theta.shape}")
+            raise ValueError(
+                f"theta must hold {len(self.parameters)} numbers, one per parameter, got shape {theta.shape}"
+            )
         return theta
 
     def _result(self, run):
@@ -194,7 +198,7 @@ class Tape:
             candidates, wanted = [*range(start, rows), *range(start)], 1
         else:
             candidates, wanted = [0, rows // 2, rows - 1, *range(rows)], 3
-        done = set()
+        done: set[int] = set()
         for row in candidates:
             if len(done) == wanted:
                 break

@@ -16,8 +16,24 @@ from autograd import Value
 from autograd import derivatives as sheet
 from autograd.tracing import kernels
 
-SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, -1e-300, 700.0, -700.0, 1e300, -1e300, math.inf, -math.inf,
-           math.nan]
+SPECIAL = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -2.5,
+    3.0,
+    1e-300,
+    -1e-300,
+    700.0,
+    -700.0,
+    1e300,
+    -1e300,
+    math.inf,
+    -math.inf,
+    math.nan,
+]
 RNG = np.random.default_rng(0)
 # Infinities and nans are part of what is compared, so NumPy's warnings about them are expected.
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -99,10 +115,20 @@ def test_domains_accept_exactly_what_the_engine_accepts(op):
         ("log", [np.array([1.0, 2.0, -3.0, -4.0])], [False], "log() of -3.0: the input must be positive", [2.0]),
         ("sqrt", [np.array([1.0, -2.0])], [False], "sqrt() of -2.0: the input must not be negative", [0.0]),
         ("/", [1.0, np.array([1.0, 0.0])], [True, False], "division by zero: 1.0 / 0.0", [1.0, -0.5]),
-        ("**", [np.array([0.0]), -1.0], [False, True], "0.0 ** -1.0: zero cannot be raised to a negative power",
-         [0.5, -1.0]),
-        ("**", [np.array([4.0, -8.0]), np.array([0.5, 0.5])], [False, False], "-8.0 ** 0.5: a negative base",
-         [-8.0, 3.0]),
+        (
+            "**",
+            [np.array([0.0]), -1.0],
+            [False, True],
+            "0.0 ** -1.0: zero cannot be raised to a negative power",
+            [0.5, -1.0],
+        ),
+        (
+            "**",
+            [np.array([4.0, -8.0]), np.array([0.5, 0.5])],
+            [False, False],
+            "-8.0 ** 0.5: a negative base",
+            [-8.0, 3.0],
+        ),
         ("cos", [np.array([0.0, -math.inf])], [False], "cos() of -inf: the input must be finite", [1e300]),
     ],
 )
@@ -130,18 +156,38 @@ def test_a_tape_names_the_row_an_engine_error_comes_from():
 
 
 def test_the_array_safe_rules_are_the_sheets_own():
-    for op, rule in [("+", sheet.add), ("-", sheet.subtract), ("*", sheet.multiply), ("/", sheet.divide),
-                     ("neg", sheet.negate), ("exp", sheet.exp), ("log", sheet.log), ("tanh", sheet.tanh),
-                     ("sigmoid", sheet.sigmoid)]:
+    for op, rule in [
+        ("+", sheet.add),
+        ("-", sheet.subtract),
+        ("*", sheet.multiply),
+        ("/", sheet.divide),
+        ("neg", sheet.negate),
+        ("exp", sheet.exp),
+        ("log", sheet.log),
+        ("tanh", sheet.tanh),
+        ("sigmoid", sheet.sigmoid),
+    ]:
         assert kernels.RULES[op] is rule
     assert kernels.rule_for("**", [False, True]) is sheet.power_constant
     assert kernels.rule_for("**", [True, False]) is sheet.exponential_constant
 
 
 SHEET_RULE = {  # the sheet's rule for each op, called on floats (operands: the forward inputs)
-    "abs": sheet.absolute, "sqrt": sheet.sqrt, "relu": sheet.relu, "softplus": sheet.softplus, "sin": sheet.sin,
-    "cos": sheet.cos, "+": sheet.add, "-": sheet.subtract, "*": sheet.multiply, "/": sheet.divide,
-    "neg": sheet.negate, "exp": sheet.exp, "log": sheet.log, "tanh": sheet.tanh, "sigmoid": sheet.sigmoid,
+    "abs": sheet.absolute,
+    "sqrt": sheet.sqrt,
+    "relu": sheet.relu,
+    "softplus": sheet.softplus,
+    "sin": sheet.sin,
+    "cos": sheet.cos,
+    "+": sheet.add,
+    "-": sheet.subtract,
+    "*": sheet.multiply,
+    "/": sheet.divide,
+    "neg": sheet.negate,
+    "exp": sheet.exp,
+    "log": sheet.log,
+    "tanh": sheet.tanh,
+    "sigmoid": sheet.sigmoid,
 }
 
 

@@ -180,6 +180,9 @@ def test_the_fine_grained_graph_compiles_like_the_fused_one(activation):
     fine = MLP(2, [16, 16, 1], activation=activation, seed=0, fused=False)
     compiled_fused = trace(lambda x: fused(x), [0.0, 0.0]).program
     compiled_fine = trace(lambda x: fine(x), [0.0, 0.0]).program
-    assert ops(compiled_fine) == ops(compiled_fused) == [
-        "input", "linear", activation, "linear", activation, "linear", "column"]
+    assert (
+        ops(compiled_fine)
+        == ops(compiled_fused)
+        == ["input", "linear", activation, "linear", activation, "linear", "column"]
+    )
     assert listing(compiled_fine) == listing(compiled_fused)

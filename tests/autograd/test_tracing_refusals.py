@@ -13,7 +13,9 @@ BATCH = np.array([1.0, -2.0, 3.0, -0.5])
 
 def test_a_branch_on_the_data_is_refused_at_the_first_batch():
     tape = trace(lambda x: (x * w).tanh() if x > 0 else (x * w).relu(), 1.0)
-    with pytest.raises(TracingError, match=r"v3 is `tanh\(v2\)` for the example but `relu\(v2\)` at row 3 of the batch"):
+    with pytest.raises(
+        TracingError, match=r"v3 is `tanh\(v2\)` for the example but `relu\(v2\)` at row 3 of the batch"
+    ):
         tape(BATCH)
 
 

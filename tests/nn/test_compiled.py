@@ -56,8 +56,9 @@ def test_a_compiled_step_is_the_eager_step(optimizer):
     X, y = rng.normal(size=(10, 2)).tolist(), rng.normal(size=10).tolist()
     eager_model, compiled_model = MLP(2, [5, 1], seed=3), MLP(2, [5, 1], seed=3)
     eager_optimizer = optimizer(eager_model.parameters(), lr=0.05)
-    compiled = CompiledTraining(compiled_model, X, y, "mse", mse_loss,
-                                optimizer(compiled_model.parameters(), lr=0.05), width=1)
+    compiled = CompiledTraining(
+        compiled_model, X, y, "mse", mse_loss, optimizer(compiled_model.parameters(), lr=0.05), width=1
+    )
     for rows in ([0, 1, 2, 3], [4, 5, 6, 7, 8, 9], list(range(10))):
         expected = eager_step(eager_model, eager_optimizer, [X[i] for i in rows], [y[i] for i in rows])
         loss, outputs = compiled.step(rows, scoring=None)
