@@ -149,7 +149,8 @@ def power_value(grad, result, x, y):  # sheet.power_value: x ** y with both oper
     return d_x, d_y
 
 
-RULES: dict[str, Callable[..., Any]] = {  # op -> the backward rule, called as in the engine: rule(grad, result, *operands)
+# op -> the backward rule, called as in the engine: rule(grad, result, *operands)
+RULES: dict[str, Callable[..., Any]] = {
     "+": sheet.add,
     "-": sheet.subtract,
     "*": sheet.multiply,
@@ -167,7 +168,8 @@ RULES: dict[str, Callable[..., Any]] = {  # op -> the backward rule, called as i
     "sin": sine,
     "cos": cosine,
 }
-SHEET_POWER: dict[tuple[bool, bool], Callable[..., Any]] = {  # ** has three rules on the sheet, chosen by which operands are constants
+# ** has three rules on the sheet, chosen by which operands are constants
+SHEET_POWER: dict[tuple[bool, bool], Callable[..., Any]] = {
     (False, True): sheet.power_constant,  # x ** 2.0
     (True, False): sheet.exponential_constant,  # 2.0 ** x
     (False, False): power_value,  # x ** y
