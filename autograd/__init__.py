@@ -14,7 +14,7 @@ from .backprop import backward, grad, gradients
 from .checks import gradcheck
 from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .value import Value, dot
+from .value import Value, dot, logsumexp
 from .value import sum as sum  # exported, though not by `import *`
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "gradcheck",
     "gradients",
     "is_grad_enabled",
+    "logsumexp",
     "no_grad",
     "render_svg",
     "topological_order",

@@ -49,7 +49,7 @@ ELEMENTWISE = frozenset(
         "cos",
     }
 )
-REDUCTIONS = frozenset({"sum", "dot"})  # n-ary: they reduce their operands' items to one number
+REDUCTIONS = frozenset({"sum", "dot", "logsumexp"})  # n-ary: they reduce their operands' items to one number
 ENGINE_OPERATIONS = ELEMENTWISE | REDUCTIONS
 READS_PARAMETERS = frozenset({"param", "params", "linear"})
 INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**"}

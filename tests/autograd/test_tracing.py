@@ -128,6 +128,7 @@ OPERATIONS = {
     "leaky_relu softplus": lambda x, y: (x * c).leaky_relu(0.1) + (y * a).softplus() + (x * b).leaky_relu(),
     "sin cos": lambda x, y: (x * b).sin() * (y * c).cos(),
     "sum dot": lambda x, y: autograd.dot([a, b, c], [x, y, x * y]) + autograd.sum([x, a, y * b, 2.0], start=c),
+    "logsumexp": lambda x, y: autograd.logsumexp([x * a, y * b, c, 2.0]) + autograd.logsumexp([x * 900.0 * c]),
     "extremes": lambda x, y: (x * 800.0 * a).sigmoid() + (y * -900.0 * c).softplus() + (x * 1000.0 * a).tanh(),
 }
 

@@ -281,3 +281,22 @@ def test_sum_dot_and_linear_rules_equal_the_sheet():
     np.testing.assert_allclose(d_inputs, expected_inputs, rtol=1e-13)
     np.testing.assert_allclose(d_weights, expected_weights, rtol=1e-13)
     np.testing.assert_allclose(d_bias, grad.sum(axis=0), rtol=1e-13)
+
+
+def test_logsumexp_equals_the_engine_and_its_rule_the_sheet():
+    from autograd import numerics
+
+    rows = [RNG.normal(size=4) * 5 for _ in range(30)] + [
+        np.array([1000.0, 999.0, -1000.0, 0.0]),
+        np.array([-np.inf, -np.inf, -np.inf, -np.inf]),
+        np.array([np.inf, 1.0, 2.0, 3.0]),
+        np.array([np.nan, 1.0, 2.0, 3.0]),
+        np.array([-800.0, -801.0, -np.inf, -799.0]),
+    ]
+    items = np.array(rows)
+    expected = [numerics.log_sum_exp(row.tolist()) for row in rows]
+    assert_same_numbers(kernels.REDUCE["logsumexp"](items), expected)
+    grads = RNG.normal(size=len(rows))
+    (shares,) = kernels.REDUCE_RULES["logsumexp"](grads, np.array(expected), items)
+    for row, g, result, share in zip(rows, grads, expected, shares):
+        assert_same_numbers(share, sheet.logsumexp(float(g), result, *row.tolist()))

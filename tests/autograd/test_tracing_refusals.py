@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import autograd
 from autograd import Value, trace
 from autograd.tracing import TracingError
 from nn import MLP, softmax_cross_entropy
@@ -40,9 +41,25 @@ def test_a_constant_read_from_the_data_is_refused():
         tape(BATCH)
 
 
-def test_the_max_shift_of_the_old_softmax_is_refused_and_logsumexp_is_suggested():
+def test_a_max_shift_taken_as_a_number_is_refused_and_logsumexp_is_suggested():
+    def shifted(a, b):  # the softmax trick written by hand: m is a number read from the data
+        logits = [a * w, b * w]
+        m = max(z.data for z in logits)
+        return autograd.sum((z - m).exp() for z in logits).log() + m - logits[0]
+
     with pytest.raises(TracingError, match="logsumexp"):
-        trace(lambda a, b: softmax_cross_entropy([a * w, b * w], 0), 1.0, 2.0)
+        trace(shifted, 1.0, 2.0)
+
+
+def test_softmax_cross_entropy_traces_with_a_one_hot_label_and_refuses_an_index():
+    model = MLP(3, [4, 3], seed=0)
+    tape = trace(lambda x, onehot: softmax_cross_entropy(model(x), onehot), [0.0, 0.0, 0.0], [1.0, 0.0, 0.0])
+    rng = np.random.default_rng(0)
+    X, labels = rng.normal(size=(6, 3)), rng.integers(0, 3, size=6)
+    expected = [softmax_cross_entropy(model(list(x)), int(t)).data for x, t in zip(X, labels)]
+    np.testing.assert_allclose(tape(X, np.eye(3)[labels]), expected, rtol=1e-13)
+    with pytest.raises(TypeError, match="class index"):
+        trace(lambda x, label: softmax_cross_entropy(model(x), label), [0.0, 0.0, 0.0], 1)
 
 
 def test_a_number_read_from_a_parameter_outside_the_graph_is_refused_once_it_moves():
