@@ -194,8 +194,12 @@ def test_a_one_hot_list_is_the_class_index():
 
 @pytest.mark.parametrize(
     "targets, match",
-    [([0.5, 0.5], "2 target probabilities for 3 classes"), ([0.5, 0.7, -0.2], r"in \[0, 1\]"),
-     ([0.5, 0.2, 0.2], "add up to 1"), ([1.0, "0", 0.0], r"in \[0, 1\]")],
+    [
+        ([0.5, 0.5], "2 target probabilities for 3 classes"),
+        ([0.5, 0.7, -0.2], r"in \[0, 1\]"),
+        ([0.5, 0.2, 0.2], "add up to 1"),
+        ([1.0, "0", 0.0], r"in \[0, 1\]"),
+    ],
 )
 def test_target_probabilities_are_checked(targets, match):
     with pytest.raises(ValueError, match=match):
