@@ -30,6 +30,7 @@ import numpy as np
 import autograd
 
 from .optim import SGD, Adam
+from .scoring import count_correct
 
 
 class CannotCompile(Exception):
@@ -39,14 +40,17 @@ class CannotCompile(Exception):
 class CompiledTraining:
     """A model and its loss, traced, with θ and the optimizer's state as arrays.
 
-    ``X`` and ``y`` are the training examples (checked by ``fit``); ``width``
-    is the number of model outputs; ``layer_weights`` the weight groups whose
-    mean |grad| ``fit`` records (may be empty).
+    ``X`` and ``y`` are the training examples (checked by ``fit``);
+    ``layer_weights`` the weight groups whose mean |grad| ``fit`` records (may
+    be empty). It has the methods of ``training.EagerSteps``, which takes the
+    same steps on the engine.
     """
 
-    def __init__(self, model, X, y, loss_name, loss_function, optimizer, width, layer_weights=()):
+    def __init__(self, model, X, y, loss_name, loss_function, optimizer, layer_weights=()):
         self.model, self.loss_name, self.loss_function = model, loss_name, loss_function
-        self.width = width
+        with autograd.no_grad():
+            probe = model(X[0])
+        self.width = len(probe) if isinstance(probe, (list, tuple)) else 1
         self.X = np.asarray(X, dtype=float)
         self.targets = self.target_array(y)
         example_x, example_target = self.X[0].tolist(), _example(self.targets[0])
@@ -106,10 +110,10 @@ class CompiledTraining:
 
     # -- training ----------------------------------------------------------------
 
-    def step(self, rows, scoring):
-        """One optimizer step on the examples ``rows``; returns (loss, the outputs for ``scoring`` or None)."""
+    def step(self, rows, classifies):
+        """One optimizer step on the examples ``rows``: (the loss, the outputs as numbers if ``classifies``)."""
         X, targets = self.X[rows], self.targets[rows]
-        outputs = self.outputs(X) if scoring is not None else None  # scored before the step, as in fit
+        outputs = self.outputs(X) if classifies else None  # scored before the step, as in fit
         grad = self.grad
         if self.stepper is None:  # an optimizer of its own: it steps the Values, the tape fills in .grad
             self.optimizer.zero_grad()
@@ -135,11 +139,12 @@ class CompiledTraining:
         """The mean |grad| of each recorded weight group after the last step."""
         return [float(np.abs(self.grad[index]).sum()) / size for index, size in zip(self.layer_index, self.layer_sizes)]
 
-    def evaluate(self, X, y):
-        """``(mean loss, outputs)`` over examples ``X, y``, from the tapes, without a step."""
+    def evaluate(self, X, y, classifies):
+        """``(loss, accuracy)`` on examples ``X, y`` from the tapes, as ``scoring.loss_and_accuracy`` gives them."""
         X = np.asarray(X, dtype=float)
         per_row, _ = self.loss_tape.evaluate(self.theta[self.loss_index], X, self.target_array(y))
-        return float(np.mean(per_row)), self.outputs(X)
+        accuracy = count_correct(self.outputs(X), y) / len(X) if classifies else None
+        return float(np.mean(per_row)), accuracy
 
     # -- keeping the Values in step ------------------------------------------------
 
