@@ -81,9 +81,9 @@ class TapeStep:
 
     def __call__(self, learning_rate):
         if not self.values:
-            loss, grad = self.tape.evaluate(self.theta, self.X, self.y, gradient=True)
+            losses, grad = self.tape.evaluate(self.theta, self.X, self.y, gradient="mean")
             self.theta -= learning_rate * grad
-            return loss
+            return float(losses.mean())
         for p in self.parameters:
             p.grad = 0.0
         loss = self.tape.backward(self.X, self.y)

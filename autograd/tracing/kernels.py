@@ -198,23 +198,23 @@ def logsumexp_items(items):
     """ln Σ e^x over each row's items, as numerics.log_sum_exp: shifted by the largest, infinities kept."""
     largest = items.max(axis=-1)
     shift = np.where(np.isinf(largest), 0.0, largest)  # an infinite largest is the answer itself
-    return shift + np.log(np.exp(items - np.expand_dims(shift, -1)) @ _ones(items.shape[-1]))
+    return shift + np.log(np.exp(items - shift[..., None]) @ _ones(items.shape[-1]))
 
 
 REDUCE: dict[str, Callable[..., Any]] = {"sum": sum_items, "dot": dot_items, "logsumexp": logsumexp_items}
 
 
 def sum_rule(grad, result, items):  # sheet.sum: 1 for every term
-    return (np.broadcast_to(np.expand_dims(grad, -1), np.shape(items)),)
+    return (np.broadcast_to(grad[..., None], np.shape(items)),)
 
 
 def dot_rule(grad, result, weights, inputs):  # sheet.dot: each weight gets grad × its input, and back
-    grad = np.expand_dims(grad, -1)
+    grad = grad[..., None]
     return grad * inputs, grad * weights
 
 
 def logsumexp_rule(grad, result, items):  # sheet.logsumexp: each item's softmax weight, e^(t - result)
-    return (np.expand_dims(grad, -1) * np.exp(items - np.expand_dims(result, -1)),)
+    return (grad[..., None] * np.exp(items - result[..., None]),)
 
 
 REDUCE_RULES: dict[str, Callable[..., Any]] = {"sum": sum_rule, "dot": dot_rule, "logsumexp": logsumexp_rule}

@@ -70,13 +70,14 @@ def record(function, arguments, example):
             if operands is None:  # first visit: place the operands first
                 operands = node.operands
                 stack.append((node, operands))
-                stack.extend((x, None) for x in reversed(operands) if isinstance(x, Value) and x not in variable)
+                # (constants are always floats in the engine: a type check is the quickest test)
+                stack.extend([(x, None) for x in reversed(operands) if type(x) is not float and x not in variable])
                 continue
             if not node.op:
                 instructions.append(Instruction("param", (), None, len(parameters)))
                 parameters.append(node)
             elif node.op in ENGINE_OPERATIONS:
-                args = tuple(variable[x] if isinstance(x, Value) else float(x) for x in operands)
+                args = tuple([x if type(x) is float else variable[x] for x in operands])
                 detail = len(operands) // 2 if node.op == "dot" else None
                 instructions.append(Instruction(node.op, args, None, detail))
             else:
@@ -108,7 +109,7 @@ def compare(reference, other, made, where):
     recorded, for the message ("at row 3 of the batch").
     """
     for v, (mine, theirs) in enumerate(zip(reference.instructions, other.instructions)):
-        if mine == theirs and all(map(_same_kind, mine.args, theirs.args)):  # the usual case, quickly
+        if mine == theirs and list(map(type, mine.args)) == list(map(type, theirs.args)):  # the usual case, quickly
             if mine.op == "param":
                 _compare_parameter(reference, other, mine.detail, made, v, where)
             continue
@@ -159,10 +160,6 @@ def _compare_parameter(reference, other, index, made, v, where):
             f"instruction v{v} reads the parameter {_parameter(mine)} for the example but {_parameter(theirs)} "
             f"{where}: which parameter is used depends on the data, so it cannot replay"
         )
-
-
-def _same_kind(a, b):
-    return type(a) is type(b)
 
 
 def _describe(program, instruction):

@@ -78,7 +78,7 @@ class Replay:
     def backward(self, run, theta, variable, scale):
         """d(Σ_rows scale · output)/dθ for the scalar output ``variable``, as an array like θ."""
         grads = [None] * len(self.steps)
-        grads[variable] = np.full(run.rows, scale) if self.batched[variable] else scale * run.rows
+        grads[variable] = np.full(run.rows, scale) if self.batched[variable] else np.float64(scale * run.rows)
         grad_theta = np.zeros_like(theta)
         for step in self.backward_steps:
             g = grads[step.out]

@@ -16,7 +16,7 @@ would replay wrongly:
   from the example; a Python branch on the data, or a constant computed from
   it (such as the largest logit of a softmax, taken as a number), shows up
   as a difference there. Until a batch with such a row comes, the tape keeps
-  checking.
+  checking, and checks again, a row at a time, at calls 4, 16, 64, ...
 """
 
 import numbers
@@ -74,8 +74,8 @@ class Tape:
       the rows of d output / d parameter into each parameter's ``.grad`` and
       returns the mean (or sum) of the output.
     - ``tape.parameters``: the Values it reads, in the order of the vector θ;
-      ``tape.read_parameters()`` and ``tape.evaluate(theta, ...)`` work with θ
-      as an array, without touching any Value.
+      ``tape.read_parameters()`` and ``tape.evaluate(theta, ..., gradient="mean")``
+      work with θ as an array, without touching any Value.
     - ``str(tape)``: the compiled program; ``tape.listing(stage)`` shows any
       stage (``"recorded"``, then one per pass: ``tape.stages``).
     """
@@ -112,35 +112,40 @@ class Tape:
         return outputs
 
     def backward(self, *batch, reduction="mean"):
-        value, grad = self.evaluate(self.read_parameters(), *batch, reduction=reduction, gradient=True)
+        if self.outputs != 1:
+            raise TracingError(f"backward() needs a function with one output, but this one returns {self.outputs}")
+        outputs, grad = self.evaluate(self.read_parameters(), *batch, gradient=reduction)
         for p, g in zip(self.parameters, grad.tolist()):
             current = p.grad  # leaves accumulate, as in backward()
             p.grad = current + g if isinstance(current, Value) or current != 0.0 else g
-        return value
+        return float(outputs.sum()) if reduction == "sum" else float(outputs.mean())
 
-    def evaluate(self, theta, *batch, reduction="mean", gradient=False):
-        """With θ as an array: ``(outputs for every row, None)``, or with ``gradient``,
-        ``(reduced output, d reduced output / dθ)``. No Value is read or changed."""
+    def evaluate(self, theta, *batch, gradient=None, output=0):
+        """With θ as an array, reading and changing no Value: ``(outputs, gradient)``.
+
+        ``outputs`` is what ``tape(*batch)`` returns. ``gradient`` is None,
+        unless asked for: with ``gradient="mean"`` (or ``"sum"``) it is the
+        derivative of the mean (or sum) over the rows of output number
+        ``output`` with respect to θ, an array like θ. A tape of several
+        outputs thus gives the gradient of one (a loss) and the values of the
+        others (the model's outputs, say) from one pass.
+        """
         arrays, rows = self.batch_arrays(batch)
-        if gradient:
-            if reduction not in REDUCTIONS:
-                raise ValueError(f"reduction must be 'mean' or 'sum', not {reduction!r}")
-            if self.outputs != 1:
-                raise TracingError(f"backward() needs a function with one output, but this one returns {self.outputs}")
+        if gradient is not None and gradient not in REDUCTIONS:
+            raise ValueError(f"reduction must be 'mean' or 'sum', not {gradient!r}")
+        if not 0 <= output < self.outputs:
+            raise ValueError(f"output must be between 0 and {self.outputs - 1}, not {output!r}")
         theta = self._theta(theta)
+        grad = None
         with np.errstate(all="ignore"):  # inf and nan follow IEEE rules, as in the engine
             run = self.replay.forward(theta, arrays, rows)
-            if gradient:
-                output = self.program.outputs[0]
-                grad = self.replay.backward(run, theta, output, 1.0 / rows if reduction == "mean" else 1.0)
+            if gradient is not None:
+                scale = 1.0 / rows if gradient == "mean" else 1.0
+                grad = self.replay.backward(run, theta, self.program.outputs[output], scale)
         self.calls += 1
-        if self.calls & (self.calls - 1) == 0 or not self.checked:  # calls 1, 2, 4, 8, ...
+        if not self.checked or _power_of_four(self.calls):  # calls 1, 4, 16, 64, ...
             self._check_rows(arrays)
-        if not gradient:
-            return self._result(run), None
-        values = self.replay.output(run, output)
-        total = float(values.sum()) if reduction == "sum" else float(values.mean())
-        return total, grad
+        return self._result(run), grad
 
     def _theta(self, theta):
         theta = np.asarray(theta, dtype=float)
@@ -233,6 +238,10 @@ class Tape:
             f"<Tape of {getattr(self.function, '__name__', type(self.function).__name__)}: "
             f"{len(self.program)} instructions, {len(self.parameters)} parameters>"
         )
+
+
+def _power_of_four(n):
+    return n & (n - 1) == 0 and n.bit_length() % 2 == 1
 
 
 def _plain(value):

@@ -218,13 +218,26 @@ def test_evaluate_works_on_theta_without_touching_values():
     assert [p.data for p in tape.parameters] == theta.tolist()
     X = np.array([[0.5, -1.0], [2.0, 0.1]])
     before = [(p.data, p.grad) for p in model.parameters()]
-    outputs, _ = tape.evaluate(theta * 2.0, X)
-    value, grad = tape.evaluate(theta, X, gradient=True)
+    outputs, none = tape.evaluate(theta * 2.0, X)
+    values, grad = tape.evaluate(theta, X, gradient="mean")
     assert [(p.data, p.grad) for p in model.parameters()] == before
-    assert grad.shape == theta.shape and value == pytest.approx(tape(X).mean())
+    assert none is None and grad.shape == theta.shape and values.tolist() == tape(X).tolist()
     assert not np.allclose(outputs, tape(X))
     with pytest.raises(ValueError, match="theta must hold"):
         tape.evaluate(theta[:-1], X)
+    with pytest.raises(ValueError, match="reduction"):
+        tape.evaluate(theta, X, gradient=True)
+
+
+def test_evaluate_gives_the_gradient_of_one_output_and_the_values_of_all():
+    w = Value(2.0)
+    tape = trace(lambda x: [(w * x).tanh(), w * x, x], 0.5)
+    X = np.array([0.1, 0.2, 0.7])
+    outputs, grad = tape.evaluate(tape.read_parameters(), X, gradient="sum", output=1)
+    np.testing.assert_allclose(outputs, np.stack([np.tanh(2 * X), 2 * X, X], axis=1))
+    assert grad.tolist() == [pytest.approx(X.sum())]  # d(Σ w·x)/dw
+    with pytest.raises(ValueError, match="output must be between 0 and 2"):
+        tape.evaluate(tape.read_parameters(), X, gradient="sum", output=3)
 
 
 def test_the_listing_shows_every_stage():

@@ -26,16 +26,20 @@ def test_array_optimizers_step_exactly_like_nn_optimizers(make):
     values = [Value(x) for x in start]
     eager = make(values)
     arrays = make([Value(x) for x in start])
-    stepper = (ArraySGD if isinstance(arrays, SGD) else ArrayAdam)(arrays)
-    theta = start.copy()
+    stepper = (ArraySGD if isinstance(arrays, SGD) else ArrayAdam)(arrays, np.array([2, 0, 1, 5, 4, 3]), 6)
+    order = [2, 0, 1, 5, 4, 3]  # where each parameter sits in θ
+    theta = np.empty(6)
+    theta[order] = start
     for step in range(6):
         grads = rng.normal(size=6)
         for p, g in zip(values, grads):
             p.grad = float(g)
         eager.lr = arrays.lr = 0.1 / (step + 1)  # a schedule changes lr between steps
         eager.step()
-        stepper.step(theta, grads)
-        assert theta.tolist() == [p.data for p in values]  # the same numbers, not merely close
+        laid_out = np.empty(6)
+        laid_out[order] = grads
+        stepper.step(theta, laid_out)
+        assert theta[order].tolist() == [p.data for p in values]  # the same numbers, not merely close
     stepper.write_back()
     for name in ("velocity", "m", "v", "t"):
         if hasattr(eager, name):
