@@ -234,6 +234,8 @@ class _ArrayStep:
 class ArraySGD(_ArrayStep):
     """``SGD.step`` for θ as an array, with the optimizer's own settings and state."""
 
+    velocity: np.ndarray
+
     def __init__(self, optimizer, order, size):
         super().__init__(optimizer, order, size, ("velocity",))
 
@@ -252,6 +254,9 @@ class ArraySGD(_ArrayStep):
 
 class ArrayAdam(_ArrayStep):
     """``Adam.step`` for θ as an array, with the optimizer's own settings and state."""
+
+    m: np.ndarray
+    v: np.ndarray
 
     def __init__(self, optimizer, order, size):
         super().__init__(optimizer, order, size, ("m", "v"))

@@ -14,8 +14,17 @@ the order a traced function passes through them:
 This package imports NumPy; ``import autograd`` does not import it.
 """
 
-from .passes import fold_sums, group_dots, group_elementwise
+from .passes import drop_identities, fold_sums, group_dots, group_elementwise
 from .recording import TracingError
 from .tape import PASSES, Tape, trace
 
-__all__ = ["PASSES", "Tape", "TracingError", "fold_sums", "group_dots", "group_elementwise", "trace"]
+__all__ = [
+    "PASSES",
+    "Tape",
+    "TracingError",
+    "drop_identities",
+    "fold_sums",
+    "group_dots",
+    "group_elementwise",
+    "trace",
+]

@@ -5,6 +5,9 @@ pays for every instruction once per batch, whatever the batch size. Fewer,
 bigger instructions are what makes a replay fast, so each pass merges
 instructions:
 
+- ``drop_identities``: operations that hand back their operand unchanged
+  (``x * 1.0``, ``x / 1.0``, ``x + 0.0``, a ``sum`` of one term) go, such as
+  the ``sum([loss]) / 1`` that ends the loss of a batch of one example.
 - ``fold_sums``: a chain of additions whose terms are products
   (``b + w0*x0 + w1*x1 + ...``, micrograd's neuron) becomes one ``dot``, so
   the fine-grained graph compiles like the fused one.
@@ -22,6 +25,44 @@ this order and keeps each result, so the listing can show what each changed.
 from .program import ELEMENTWISE, REDUCTIONS, Builder, Linear, is_variable
 
 SUMS = frozenset({"+", "sum"})
+IDENTITIES = {  # op -> (position of the operand handed back, the constant that makes it so, at the other place)
+    "*": ((0, 1.0), (1, 1.0)),
+    "/": ((0, 1.0),),
+    "+": ((0, 0.0), (1, 0.0)),
+    "-": ((0, 0.0),),
+    "**": ((0, 1.0),),
+}
+
+
+# -- drop_identities ----------------------------------------------------------------------
+
+
+def drop_identities(program):
+    """Use the operand itself wherever an operation would hand it back unchanged.
+
+    ``x * 1.0``, ``1.0 * x``, ``x / 1.0``, ``x + 0.0``, ``x - 0.0``, ``x ** 1.0``
+    and a ``sum`` of a single term give ``x`` (up to the sign of a zero).
+    """
+    builder = Builder(program)
+    for v, instruction in enumerate(program.instructions):
+        kept = _handed_back(program, instruction)
+        if kept is None:
+            builder.copy(v)
+        else:
+            builder.alias(v, builder.operand(kept))
+    return builder.finish()
+
+
+def _handed_back(program, instruction):
+    """The variable an instruction hands back unchanged, or None."""
+    args = instruction.args
+    if instruction.op == "sum" and len(args) == 1 and is_variable(args[0]):
+        return args[0] if program.instructions[args[0]].width is None else None
+    for kept, constant in IDENTITIES.get(instruction.op, ()):
+        other = args[1 - kept]
+        if is_variable(args[kept]) and not is_variable(other) and other == constant:
+            return args[kept]
+    return None
 
 
 # -- fold_sums ------------------------------------------------------------------

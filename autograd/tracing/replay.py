@@ -59,6 +59,7 @@ class Replay:
         self.backward_steps = [step for step in reversed(self.steps) if needs_grad[step.out]]
         self.batched = batched
         self.shape = shape
+        self.output_plan = self.output_runs(program.outputs)
 
     def forward(self, theta, inputs, rows):
         """Every variable for a batch of ``rows`` rows; ``inputs`` holds one array per argument."""
@@ -75,9 +76,37 @@ class Replay:
             value = np.broadcast_to(value, (run.rows, *value.shape))
         return value
 
+    def outputs(self, run):
+        """All the program's outputs side by side, a row per example; items of one vector are copied together."""
+        table = np.empty((run.rows, len(self.program.outputs)))
+        column = 0
+        for source, first, count in self.output_plan:
+            value = run.values[source]
+            if first is None:
+                table[:, column] = value  # a shared number is repeated down the rows
+            else:
+                table[:, column : column + count] = value[:, first : first + count]
+            column += count
+        return table
+
+    def output_runs(self, variables):
+        """``(variable, first item or None, count)`` runs: consecutive items of one vector go together."""
+        runs = []
+        for v in variables:
+            instruction = self.program.instructions[v]
+            if instruction.op == "column" and self.batched[v]:
+                source, item = instruction.args[0], instruction.detail
+                if runs and runs[-1][0] == source and runs[-1][1] is not None and runs[-1][1] + runs[-1][2] == item:
+                    runs[-1] = (source, runs[-1][1], runs[-1][2] + 1)
+                    continue
+                runs.append((source, item, 1))
+            else:
+                runs.append((v, None, 1))
+        return runs
+
     def backward(self, run, theta, variable, scale):
         """d(Σ_rows scale · output)/dθ for the scalar output ``variable``, as an array like θ."""
-        grads = [None] * len(self.steps)
+        grads: list[Any] = [None] * len(self.steps)
         grads[variable] = np.full(run.rows, scale) if self.batched[variable] else np.float64(scale * run.rows)
         grad_theta = np.zeros_like(theta)
         for step in self.backward_steps:

@@ -29,7 +29,12 @@ from .program import Builder, is_variable, listing
 from .recording import TracingError, compare, describe_arguments, made_inside, nudged, record
 from .replay import Replay
 
-PASSES = (compiler_passes.fold_sums, compiler_passes.group_dots, compiler_passes.group_elementwise)
+PASSES = (
+    compiler_passes.drop_identities,
+    compiler_passes.fold_sums,
+    compiler_passes.group_dots,
+    compiler_passes.group_elementwise,
+)
 REDUCTIONS = ("mean", "sum")
 
 
@@ -156,10 +161,9 @@ class Tape:
         return theta
 
     def _result(self, run):
-        values = [self.replay.output(run, v) for v in self.program.outputs]
-        if len(values) == 1:
-            return np.array(values[0])
-        return np.stack(values, axis=-1)
+        if len(self.program.outputs) == 1:
+            return np.array(self.replay.output(run, self.program.outputs[0]))
+        return self.replay.outputs(run)
 
     def batch_arrays(self, batch):
         """The batch as float arrays, one per argument, checked against the example; and the row count."""

@@ -243,7 +243,7 @@ def test_evaluate_gives_the_gradient_of_one_output_and_the_values_of_all():
 def test_the_listing_shows_every_stage():
     model = MLP(2, [16, 16, 1], seed=0, fused=False)
     tape = trace(lambda x: model(x), [0.0, 0.0])
-    assert tape.stages == ["recorded", "fold_sums", "group_dots", "group_elementwise"]
+    assert tape.stages == ["recorded", "drop_identities", "fold_sums", "group_dots", "group_elementwise"]
     text = str(tape)
     assert "linear(v0; W 16×2, bias 16)" in text and "tanh(" in text
     assert len(str(tape).splitlines()) < 15 < len(tape.listing("recorded").splitlines())

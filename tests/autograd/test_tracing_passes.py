@@ -5,7 +5,7 @@ import pytest
 
 import autograd
 from autograd import Value, trace
-from autograd.tracing import fold_sums, group_dots, group_elementwise
+from autograd.tracing import drop_identities, fold_sums, group_dots, group_elementwise
 from autograd.tracing.program import Program, listing
 from autograd.tracing.replay import Replay
 from nn import MLP
@@ -36,6 +36,19 @@ def assert_same_computation(before, after, *batch):
 
 def recorded(f, *example):
     return trace(f, *example, passes=()).program
+
+
+# -- drop_identities ------------------------------------------------------------------------
+
+
+def test_drop_identities_removes_what_hands_its_operand_back():
+    w = Value(0.5)
+    before = recorded(lambda x: autograd.sum([((w * x) * 1.0 / 1.0 + 0.0 - 0.0) ** 1.0]) / 1.0, 2.0)
+    after = drop_identities(before)
+    assert ops(after) == ["input", "param", "*"]
+    assert_same_computation(before, after, [1.0, -3.0])
+    kept = recorded(lambda x: (w * x) * 2.0 + 1.0 - autograd.sum([x, x]), 2.0)
+    assert ops(drop_identities(kept)) == ops(kept)
 
 
 # -- fold_sums ------------------------------------------------------------------------------
