@@ -91,7 +91,7 @@ class Replay:
 
     def output_runs(self, variables):
         """``(variable, first item or None, count)`` runs: consecutive items of one vector go together."""
-        runs = []
+        runs: list[tuple[int, int | None, int]] = []
         for v in variables:
             instruction = self.program.instructions[v]
             if instruction.op == "column" and self.batched[v]:
