@@ -169,7 +169,7 @@ def _ndim(program, v, batched):
 
 def _accumulate(grads, v, share, ndim):
     """Add ``share`` to the gradient of ``v``, summed over the rows if ``v`` is shared by all rows."""
-    while np.ndim(share) > ndim:
+    while getattr(share, "ndim", 0) > ndim:  # a float has no ndim: it is a single number
         share = kernels.sum_rows(share)
     previous = grads[v]
     grads[v] = share if previous is None else previous + share
