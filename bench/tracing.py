@@ -14,9 +14,10 @@ Workloads:
    every ``.data`` updated in Python).
 2. The same step traced from the fine-grained graph (every w * x a node),
    which the folding pass turns into the fused one.
-3. One epoch of digits, MLP(64, [32, 10]) with tanh, batch 32, Adam,
-   softmax cross-entropy: ``nn.fit(..., compile=True)`` against the same
-   loop in PyTorch.
+3. Digits, MLP(64, [32, 10]) with tanh, batch 32, Adam, softmax
+   cross-entropy: ``nn.fit(..., compile=True)`` against the same loop in
+   PyTorch, per epoch of a 5-epoch run (the tape's time includes tracing it
+   and the checks that come with it).
 4. The fine-grained step of 2 against micrograd 0.1.0 running it.
 5. The cost of ``trace`` itself for these models.
 Before timing, each workload checks that the sides compute the same losses.
@@ -236,7 +237,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per workload (default 5)")
     parser.add_argument("--steps", type=int, default=200, help="tape and PyTorch steps a round (default 200)")
-    parser.add_argument("--epochs", type=int, default=2, help="digits epochs a round (default 2)")
+    parser.add_argument("--epochs", type=int, default=5, help="digits epochs a round (default 5)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     print(

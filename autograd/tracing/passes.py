@@ -43,13 +43,20 @@ def drop_identities(program):
     ``x * 1.0``, ``1.0 * x``, ``x / 1.0``, ``x + 0.0``, ``x - 0.0``, ``x ** 1.0``
     and a ``sum`` of a single term give ``x`` (up to the sign of a zero).
     """
-    builder = Builder(program)
+    handed_back = {}
     for v, instruction in enumerate(program.instructions):
-        kept = _handed_back(program, instruction)
-        if kept is None:
-            builder.copy(v)
+        if instruction.op in IDENTITIES or instruction.op == "sum":
+            kept = _handed_back(program, instruction)
+            if kept is not None:
+                handed_back[v] = kept
+    if not handed_back:
+        return program  # nothing to drop: the same program
+    builder = Builder(program)
+    for v in range(len(program.instructions)):
+        if v in handed_back:
+            builder.alias(v, builder.operand(handed_back[v]))
         else:
-            builder.alias(v, builder.operand(kept))
+            builder.copy(v)
     return builder.finish()
 
 
@@ -113,6 +120,8 @@ def fold_sums(program):
         if (weighted or products >= 2) and len(pairs) >= 2:
             folds[v] = pairs
             absorbed.update(inner)
+    if not folds:
+        return program  # no chain to fold: the same program
 
     builder = Builder(program)
     for v in range(len(instructions)):
@@ -168,6 +177,8 @@ def group_dots(program):
             layer = open_layers[signature] = _Layer(signature)
         layer.add(v, parameters)
         layer_of[v] = layer
+    if not layer_of:
+        return program  # no layer: the same program
 
     builder = Builder(program)
     for v in range(len(instructions)):

@@ -170,9 +170,12 @@ class Builder:
     def copy(self, old):
         instruction = self.program.instructions[old]
         new = self.new
-        args = tuple(new[a] if type(a) is int else a for a in instruction.args)
-        self.instructions.append(instruction if args == instruction.args else instruction._replace(args=args))
-        new[old] = len(self.instructions) - 1
+        if instruction.args:
+            args = tuple([new[a] if type(a) is int else a for a in instruction.args])
+            if args != instruction.args:
+                instruction = instruction._replace(args=args)
+        new[old] = len(self.instructions)
+        self.instructions.append(instruction)
         return new[old]
 
     def alias(self, old, new):
