@@ -19,7 +19,9 @@ Workloads:
    PyTorch, per epoch of a 5-epoch run (the tape's time includes tracing it
    and the checks that come with it).
 4. The fine-grained step of 2 against micrograd 0.1.0 running it.
-5. The cost of ``trace`` itself for these models.
+5. The cost of ``trace`` itself for these models, in CPU seconds of this
+   process (a target in milliseconds, unlike a ratio, would otherwise measure
+   how busy the machine is), with the wall-clock time beside it.
 Before timing, each workload checks that the sides compute the same losses.
 """
 
@@ -302,11 +304,18 @@ def main(argv=None):
     }
     tracing_ok = True
     for name, (function, example) in models.items():
-        seconds = alternate({"trace": timed(lambda f=function, e=example: autograd.trace(f, *e))}, args.rounds)["trace"]
-        milliseconds = statistics.median(seconds) * 1e3
+        cpu, wall = [], []
+        for _ in range(args.rounds):
+            gc.collect()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            autograd.trace(function, *example)
+            cpu.append(time.process_time() - started_cpu)
+            wall.append(time.perf_counter() - started)
+        milliseconds = statistics.median(cpu) * 1e3
         tracing_ok &= milliseconds < TRACING_TARGET_MS
         verdict = "meets" if milliseconds < TRACING_TARGET_MS else "MISSES"
-        print(f"tracing {name:<27} {milliseconds:7.1f} ms  (target < {TRACING_TARGET_MS:g} ms: {verdict})")
+        print(f"tracing {name:<27} {milliseconds:7.1f} ms of CPU ({statistics.median(wall) * 1e3:.1f} ms on the clock)"
+              f"  (target < {TRACING_TARGET_MS:g} ms: {verdict})")  # fmt: skip
     missed = [name for name, ratio in ratios.items() if ratio < TARGETS[name]]
     return 1 if missed or not tracing_ok else 0
 

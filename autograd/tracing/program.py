@@ -173,7 +173,7 @@ class Builder:
         if instruction.args:
             args = tuple([new[a] if type(a) is int else a for a in instruction.args])
             if args != instruction.args:
-                instruction = instruction._replace(args=args)
+                instruction = Instruction(instruction.op, args, instruction.width, instruction.detail)
         new[old] = len(self.instructions)
         self.instructions.append(instruction)
         return new[old]
@@ -204,9 +204,11 @@ def prune(program):
     instructions: list[Instruction] = []
     for v, instruction in enumerate(program.instructions):
         if needed[v]:
-            args = tuple(new[a] if type(a) is int else a for a in instruction.args)
+            if len(instructions) < v and instruction.args:  # something before it went: renumber its operands
+                args = tuple([new[a] if type(a) is int else a for a in instruction.args])
+                instruction = Instruction(instruction.op, args, instruction.width, instruction.detail)
             new[v] = len(instructions)
-            instructions.append(instruction if args == instruction.args else instruction._replace(args=args))
+            instructions.append(instruction)
     return Program(instructions, [new[v] for v in program.outputs], program.arguments, program.parameters)
 
 
