@@ -40,6 +40,7 @@ lint: $(VENV)/.lint
 
 bench: $(VENV)/.bench
 	$(PY) bench/run.py
+	$(PY) bench/tracing.py
 
 notebooks: $(VENV)/.test
 	$(PY) -m pytest -q --nbmake --overwrite notebooks/
