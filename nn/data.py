@@ -17,7 +17,10 @@ Toy problems in two dimensions, where a decision boundary can be drawn:
 A curve to fit, for regression: ``sine``, a noisy ``sin(x)``.
 
 And real data: ``digits``, the 8x8 images of handwritten digits that ship
-with scikit-learn (1,797 of them, 10 classes), pixels scaled to [0, 1].
+with scikit-learn (1,797 of them, 10 classes), pixels scaled to [0, 1];
+``names``, 10,000 real first names (shipped in ``nn/names.txt``), for
+character-level language models, with ``train_validation_split`` to hold
+some out.
 
 scikit-learn is imported only when a function here needs it, so
 ``import nn`` stays quick.
@@ -26,6 +29,7 @@ scikit-learn is imported only when a function here needs it, so
 import math
 import numbers
 import random
+from importlib import resources
 
 from .initializers import make_rng
 
@@ -159,6 +163,21 @@ def digits(n_samples=None, seed=0):
     return X, y
 
 
+def names():
+    """10,000 real first names, lowercase ASCII letters, the most given first.
+
+    They are the United States' most given first names of 1880-2017, from the
+    Social Security Administration's counts (public domain; ``nn/names.txt``
+    says how the list was made). The file ships with the package: nothing is
+    downloaded. Every call returns a new list in the same order.
+
+    >>> names()[:5]
+    ['james', 'john', 'robert', 'michael', 'mary']
+    """
+    text = resources.files(__package__).joinpath("names.txt").read_text(encoding="ascii")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
 DATASETS = {
     "moons": moons,
     "circles": circles,
@@ -208,6 +227,31 @@ def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
         X, y, test_size=n_test, random_state=_seed(seed), stratify=y if stratify else None
     )
     return X_train, X_test, y_train, y_test
+
+
+def train_validation_split(items, validation_fraction=0.1, seed=0):
+    """``(train, validation)``: the items shuffled by ``seed``, the last ``validation_fraction`` held out.
+
+    For data without labels, such as ``names()``; each part keeps the
+    shuffled order. At least one item lands on each side.
+
+    >>> train, validation = train_validation_split(names(), 0.1, seed=0)
+    >>> len(train), len(validation)
+    (9000, 1000)
+    """
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
+        raise TypeError(f"items must be a list, not {type(items).__name__}")
+    items = list(items)
+    fraction = validation_fraction
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        raise ValueError(f"validation_fraction must be a number between 0 and 1, got {fraction!r}")
+    n_validation = math.ceil(fraction * len(items))
+    if len(items) < 2 or n_validation >= len(items):
+        raise ValueError(f"cannot split {len(items)} item(s) into two non-empty parts with {fraction=}")
+    order = list(range(len(items)))
+    make_rng(_seed(seed)).shuffle(order)
+    cut = len(items) - n_validation
+    return [items[i] for i in order[:cut]], [items[i] for i in order[cut:]]
 
 
 def batches(X, y, batch_size=None, seed=0, shuffle=True):

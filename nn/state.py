@@ -65,9 +65,10 @@ def _some(names, limit=5):
 
 
 def _model_classes():
-    from .module import MLP, Layer, Neuron  # here, not at the top: module imports this file
+    from .gpt import GPT  # here, not at the top: module (which gpt builds on) imports this file
+    from .module import MLP, Layer, Neuron
 
-    return {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
+    return {"MLP": MLP, "Layer": Layer, "Neuron": Neuron, "GPT": GPT}
 
 
 def save_model(model, path):
