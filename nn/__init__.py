@@ -14,11 +14,15 @@ One job per module:
 - ``activations``, ``initializers``: activations and initial weights, by name
 - ``losses``: ``mse_loss``, ``bce_with_logits_loss``, ``hinge_loss``,
   ``softmax_cross_entropy`` (and ``_batch``), ``l2_penalty``
-- ``optim``: ``SGD``, ``Adam``; ``schedules``: ``linear_decay``, ``step_decay``
+- ``optim``: ``SGD``, ``Adam``, ``AdamW``; ``schedules``: ``linear_decay``,
+  ``step_decay``, ``cosine_decay``, ``linear_warmup``
+- ``text``: ``CharTokenizer``; ``gpt``: ``GPT``, a character-level
+  transformer made of Values
 - ``state``: checked state dicts, ``save_model`` / ``load_model`` as JSON
 - ``export``: ``to_torch``, the same network in PyTorch (imported only there)
 - ``data``: datasets as plain lists (``moons``, ``circles``, ``blobs``, ``xor``,
-  ``spirals``, ``sine``, ``digits``), ``train_test_split``, ``batches``
+  ``spirals``, ``sine``, ``digits``, ``names``), ``train_test_split``,
+  ``train_validation_split``, ``batches``
 - ``training``: ``fit`` and its ``History``; ``predict``, ``accuracy``,
   ``evaluate``, ``r2_score``
 - ``plots``: ``loss_curves``, ``decision_boundary``, ``gradient_flow``,
@@ -34,19 +38,24 @@ from .losses import (
     softmax_cross_entropy,
     softmax_cross_entropy_batch,
 )
+from .gpt import GPT
 from .module import MLP, Layer, Module, Neuron
-from .optim import SGD, Adam, Optimizer
-from .schedules import Schedule, linear_decay, step_decay
+from .optim import SGD, Adam, AdamW, Optimizer
+from .schedules import Schedule, cosine_decay, linear_decay, linear_warmup, step_decay
 from .state import load_model, save_model
+from .text import CharTokenizer
 
 from . import data, plots
-from .data import batches, train_test_split
+from .data import batches, train_test_split, train_validation_split
 from .training import History, accuracy, evaluate, fit, predict, r2_score
 
 __all__ = [
+    "GPT",
     "MLP",
     "SGD",
     "Adam",
+    "AdamW",
+    "CharTokenizer",
     "History",
     "Layer",
     "Module",
@@ -56,12 +65,14 @@ __all__ = [
     "accuracy",
     "batches",
     "bce_with_logits_loss",
+    "cosine_decay",
     "data",
     "evaluate",
     "fit",
     "hinge_loss",
     "l2_penalty",
     "linear_decay",
+    "linear_warmup",
     "load_model",
     "mse_loss",
     "plots",
@@ -73,4 +84,5 @@ __all__ = [
     "step_decay",
     "to_torch",
     "train_test_split",
+    "train_validation_split",
 ]

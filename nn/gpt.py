@@ -202,7 +202,7 @@ class GPT(Module):
 
     def __call__(self, tokens):
         """The next-token scores (a list of Values per position) after each of ``tokens``."""
-        tokens = self._checked(tokens, self.block_size, "tokens")
+        tokens = self._checked(tokens)
         cache = self.new_cache()
         return [self.next_logits(token, cache) for token in tokens]
 
@@ -215,7 +215,7 @@ class GPT(Module):
         """
         if isinstance(sequence, str):
             sequence = self.tokenizer.encode(sequence)
-        sequence = self._checked(sequence, self.block_size + 1, "sequence")
+        sequence = self._checked(sequence, unread=1)
         if len(sequence) < 2:
             raise ValueError("a sequence needs at least 2 tokens: one to read and one to predict")
         cache = self.new_cache()
@@ -232,7 +232,7 @@ class GPT(Module):
         ``query``, attends to position ``key`` (0 for a later key, which it
         cannot see). Each row sums to 1.
         """
-        tokens = self._checked(tokens, self.block_size, "tokens")
+        tokens = self._checked(tokens)
         cache = self.new_cache()
         with autograd.no_grad():
             for token in tokens:
@@ -290,13 +290,15 @@ class GPT(Module):
             f"n_layer={self.n_layer}, n_embd={self.n_embd}, n_head={self.n_head})"
         )
 
-    def _checked(self, tokens, longest, what):
+    def _checked(self, tokens, unread=0):
+        """``tokens`` as a list of valid ids, all but ``unread`` of them read (at most ``block_size``)."""
         if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__len__"):
-            raise TypeError(f"{what} must be a list of token ids, not {type(tokens).__name__}")
-        if len(tokens) > longest:
+            raise TypeError(f"expected a list of token ids, not {type(tokens).__name__}")
+        read = len(tokens) - unread
+        if read > self.block_size:
             raise ValueError(
-                f"{what} has {len(tokens)} tokens, longer than the block allows ({longest}; "
-                f"block_size={self.block_size}): build the model with a larger block_size"
+                f"the sequence is too long: reading {read} tokens, more than the block's {self.block_size} "
+                f"positions (block_size={self.block_size}); build the model with a larger block_size"
             )
         return [self.tokenizer.check(token) for token in tokens]
 
