@@ -25,6 +25,8 @@ One job per module:
   ``train_validation_split``, ``batches``
 - ``training``: ``fit`` and its ``History``; ``predict``, ``accuracy``,
   ``evaluate``, ``r2_score``
+- ``sequences``: ``train_sequences`` (a language model on texts, step by
+  step) and its ``SequenceHistory``; ``sequence_loss``
 - ``plots``: ``loss_curves``, ``decision_boundary``, ``gradient_flow``,
   ``regression_fit`` (matplotlib is imported only when one is drawn)
 """
@@ -47,6 +49,7 @@ from .text import CharTokenizer
 
 from . import data, plots
 from .data import batches, train_test_split, train_validation_split
+from .sequences import SequenceHistory, sequence_loss, train_sequences
 from .training import History, accuracy, evaluate, fit, predict, r2_score
 
 __all__ = [
@@ -62,6 +65,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Schedule",
+    "SequenceHistory",
     "accuracy",
     "batches",
     "bce_with_logits_loss",
@@ -79,10 +83,12 @@ __all__ = [
     "predict",
     "r2_score",
     "save_model",
+    "sequence_loss",
     "softmax_cross_entropy",
     "softmax_cross_entropy_batch",
     "step_decay",
     "to_torch",
+    "train_sequences",
     "train_test_split",
     "train_validation_split",
 ]
