@@ -47,9 +47,11 @@ class SequenceHistory:
       after the last one.
     - ``samples``: ``(steps taken, [texts])`` pairs, drawn every ``samples_every`` steps.
     - ``seconds``: the time of the whole run, validation and samples included.
-    - ``steps``, and ``interrupted`` (Ctrl-C), ``diverged`` (the loss was no
-      longer a finite number; that step was not applied), ``stopped_early``
-      (a callback asked), as in ``fit``'s ``History``.
+    - ``steps``, and ``interrupted`` (Ctrl-C), ``diverged`` (the loss or a
+      gradient was no longer a finite number), ``stopped_early``
+      (a callback asked), as in ``fit``'s ``History``. Unlike ``fit``, a
+      step whose loss or gradient is not finite is not applied, so the model
+      stays finite and can be saved.
     """
 
     def __init__(self):
@@ -154,6 +156,7 @@ def train_sequences(
     samples = _whole(samples, "samples")
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
 
+    parameters = model.parameters()
     history = SequenceHistory()
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     started = time.perf_counter()
@@ -171,12 +174,21 @@ def train_sequences(
                         rng.shuffle(order)
                     batch.append(sequences[order[position]])
                     position += 1
-                loss = autograd.sum(model.loss(sequence) for sequence in batch) / len(batch)
+                try:
+                    loss = autograd.sum(model.loss(sequence) for sequence in batch) / len(batch)
+                except (ValueError, ZeroDivisionError):
+                    if _finite(parameters):
+                        raise
+                    history.diverged = True  # the engine refuses to take the log of a NaN
+                    break
                 if not math.isfinite(loss.data):
                     history.diverged = True
                     break
                 optimizer.zero_grad()
                 loss.backward()
+                if not _finite(parameters, "grad"):
+                    history.diverged = True  # a step along an infinite gradient would ruin the model
+                    break
                 optimizer.step()
                 history.steps += 1
                 history.loss.append(loss.data)
@@ -257,6 +269,11 @@ def _postfix(history):
     if history.val_loss:
         parts.append(f"val_loss={history.val_loss[-1]:.4f}")
     return ", ".join(parts)
+
+
+def _finite(parameters, attribute="data"):
+    """Whether every parameter's ``.data`` (or ``.grad``) is a finite number."""
+    return all(math.isfinite(getattr(p, attribute)) for p in parameters)
 
 
 def _recent_mean(losses, window=50):
