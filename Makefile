@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := PYTHONWARNINGS=ignore $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test bench notebooks clean
+.PHONY: demo test lint bench notebooks clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.test: $(VENV)/.base
 	$(PIP) install -e '.[test]'
 	touch $@
 
+$(VENV)/.lint: $(VENV)/.base
+	$(PIP) install -e '.[lint]'
+	touch $@
+
 $(VENV)/.bench: $(VENV)/.base
 	$(PIP) install -e '.[bench]'
 	touch $@
@@ -26,7 +30,13 @@ demo: $(VENV)/.base
 	$(PY) -m nn.demo
 
 test: $(VENV)/.test
-	$(PY) -m pytest -q --nbmake --doctest-modules autograd nn tests notebooks
+	$(PY) -m pytest -q --nbmake --doctest-modules autograd nn chainrule tests notebooks
+
+# ruff (lint rules and formatting, configured in pyproject.toml) and mypy over the packages
+lint: $(VENV)/.lint
+	$(VENV)/bin/ruff check autograd nn chainrule tests bench
+	$(VENV)/bin/ruff format --check autograd nn chainrule tests bench
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.bench
 	$(PY) bench/run.py
@@ -36,4 +46,4 @@ notebooks: $(VENV)/.test
 	$(PY) notebooks/tidy.py notebooks/*.ipynb
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist out *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -8,13 +8,18 @@
 8.0
 """
 
-from .backprop import backward, gradients, grad, topological_order
+import importlib
+
+from .backprop import backward, grad, gradients
 from .checks import gradcheck
+from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .value import Value, dot, sum
+from .value import Value, dot
+from .value import sum as sum  # exported, though not by `import *`
 
 __all__ = [
     "BackwardPage",
+    "__version__",
     "Value",
     "backward",
     "backward_page",
@@ -29,25 +34,33 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "render_svg",
-    "sum",
     "topological_order",
-]
+]  # not sum: `from autograd import *` must leave the builtin alone (import it by name)
 
 
-# Pictures live in their own modules and load on first use, so that
+# Pictures live in the subpackage viz and load on first use, so that
 # `import autograd` stays light (no graphviz, no wasmtime).
 _LAZY = {
-    "draw_dot": "drawing",
-    "render_svg": "drawing",
-    "backward_steps": "steps",
-    "backward_page": "page",
-    "BackwardPage": "page",
+    "draw_dot": "viz.drawing",
+    "render_svg": "viz.drawing",
+    "backward_steps": "viz.steps",
+    "backward_page": "viz.page",
+    "BackwardPage": "viz.page",
 }
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    if name == "__version__":  # read on first use: importlib.metadata is not light either
+        from importlib.metadata import PackageNotFoundError, version
 
+        try:
+            return version("chainrule")  # the installed distribution's version
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "unknown"
+    if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})

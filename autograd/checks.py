@@ -1,6 +1,4 @@
-"""Checks that catch mistakes: ``gradcheck`` and the errors of ``detect_anomaly``."""
-
-from collections import deque
+"""``gradcheck``: reverse-mode gradients checked against finite differences."""
 
 from .backprop import grad
 from .modes import no_grad
@@ -41,26 +39,3 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
                 f"finite differences give {numeric}, difference {difference}"
             )
     return True
-
-
-def nearest_label(start):
-    """The label of ``start`` or of the closest Value above it in the graph, or None."""
-    queue = deque(start if isinstance(start, (tuple, list)) else [start])
-    seen = set()
-    while queue:
-        node = queue.popleft()
-        if not isinstance(node, Value) or node in seen:
-            continue
-        seen.add(node)
-        if node.label:
-            return node.label
-        queue.extend(node.operands)
-    return None
-
-
-def anomaly_error(what, op, inputs, start=None):
-    """The FloatingPointError that ``detect_anomaly`` raises."""
-    shown = ", ".join(repr(x.data) if isinstance(x, Value) else f"{x!r} (constant)" for x in inputs)
-    label = nearest_label(start if start is not None else inputs)
-    where = f"; nearest labelled Value: {label!r}" if label else "; no labelled Value nearby"
-    return FloatingPointError(f"{what} (operation {op!r}, inputs: {shown}){where}")

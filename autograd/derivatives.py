@@ -26,68 +26,7 @@ nothing about walking graphs.
 
 import math
 
-# A few functions appear inside the rules. These helpers apply them to a float
-# or a Value alike, so one formula serves both passes.
-
-
-NUMBER = (float, int)
-
-
-def cos(x):
-    return math.cos(x) if isinstance(x, NUMBER) else x.cos()
-
-
-def sin(x):
-    return math.sin(x) if isinstance(x, NUMBER) else x.sin()
-
-
-def log(x):
-    return math.log(x) if isinstance(x, NUMBER) else x.log()
-
-
-def sigmoid(x):
-    return stable_sigmoid(x) if isinstance(x, NUMBER) else x.sigmoid()
-
-
-def power(base, exponent):
-    if isinstance(base, NUMBER) and isinstance(exponent, NUMBER):
-        return float_power(base, exponent)
-    return base**exponent
-
-
-def reciprocal(x):
-    """1 / x, where a float 0 gives infinity as in IEEE arithmetic (and PyTorch)."""
-    if isinstance(x, NUMBER):
-        return 1.0 / x if x != 0 else math.copysign(math.inf, x)
-    if x.data == 0:  # a Value: no graph can record an infinite slope
-        raise ZeroDivisionError(
-            "the derivative is infinite here (1 / 0.0), so create_graph=True cannot build on it; "
-            "a plain backward() gives inf"
-        )
-    return 1.0 / x
-
-
-# Float versions of the functions that Python's math module leaves unsafe.
-
-
-def stable_sigmoid(x):
-    """1 / (1 + e^-x) without overflow at either end of the float range."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def float_power(base, exponent):
-    """base ** exponent for floats, with infinity instead of OverflowError."""
-    try:
-        return base**exponent
-    except OverflowError:
-        negative = base < 0.0 and exponent == int(exponent) and int(exponent) % 2 == 1
-        return -math.inf if negative else math.inf
-    except ZeroDivisionError:  # 0 ** negative: only reached inside rules
-        return math.inf
-
+from . import numerics  # cos, sin, log, ... of a float or a Value alike
 
 # ---------------------------------------------------------------------------
 # The rules: d(output)/d(input) = grad * d(result)/d(input)
@@ -121,7 +60,7 @@ def absolute(grad, result, x):  # |x|: the sign of x, and 0 at the kink
 def power_constant(grad, result, x, n):  # x ** n, n a number: n·x^(n-1)
     if n == 0:  # x ** 0 is the constant 1, flat even at x = 0 (where 0·0^-1 would be nan)
         return grad * 0.0, None
-    return grad * n * power(x, n - 1), None
+    return grad * n * numerics.power_of(x, n - 1), None
 
 
 def exponential_constant(grad, result, a, x):  # a ** x, a a number: a^x·ln(a)
@@ -137,9 +76,9 @@ def power_value(grad, result, x, y):  # x ** y, both Values
     if float(x) == 0 and float(y) == 0:
         d_x = grad * 0.0  # as in PyTorch: 0 ** 0 is taken as flat, not 0·0^-1 = nan
     else:
-        d_x = grad * y * power(x, y - 1)
+        d_x = grad * y * numerics.power_of(x, y - 1)
     if x > 0:
-        d_y = grad * result * log(x)
+        d_y = grad * result * numerics.log(x)
     elif float(x) == 0:
         d_y = grad * 0.0  # as in PyTorch: 0 ** y is flat in y for y > 0
     else:
@@ -151,19 +90,19 @@ def exp(grad, result, x):  # e^x is its own derivative
     return grad * result
 
 
-def log_(grad, result, x):  # ln x: 1/x
+def log(grad, result, x):  # ln x: 1/x
     return grad / x
 
 
 def sqrt(grad, result, x):  # √x: 1/(2√x), infinite at 0
-    return grad * 0.5 * reciprocal(result)
+    return grad * 0.5 * numerics.reciprocal(result)
 
 
 def tanh(grad, result, x):  # tanh x: 1 - tanh²x
     return grad * (1.0 - result * result)
 
 
-def sigmoid_(grad, result, x):  # σ(x): σ(x)·(1 - σ(x))
+def sigmoid(grad, result, x):  # σ(x): σ(x)·(1 - σ(x))
     return grad * result * (1.0 - result)
 
 
@@ -176,18 +115,18 @@ def leaky_relu(grad, result, x, slope):  # x where x > 0, else slope·x
 
 
 def softplus(grad, result, x):  # ln(1 + e^x): σ(x)
-    return grad * sigmoid(x)
+    return grad * numerics.sigmoid(x)
 
 
-def sin_(grad, result, x):  # sin x: cos x
-    return grad * cos(x)
+def sin(grad, result, x):  # sin x: cos x
+    return grad * numerics.cos(x)
 
 
-def cos_(grad, result, x):  # cos x: -sin x
-    return -grad * sin(x)
+def cos(grad, result, x):  # cos x: -sin x
+    return -grad * numerics.sin(x)
 
 
-def sum_(grad, result, *terms):  # t1 + t2 + ...: 1 for every term
+def sum(grad, result, *terms):  # noqa: A001  t1 + t2 + ...: 1 for every term
     return [grad] * len(terms)
 
 

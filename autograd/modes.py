@@ -1,5 +1,8 @@
 """Switches that change how operations behave: ``no_grad`` and ``detect_anomaly``.
 
+The error ``detect_anomaly`` raises is written here too, so that both the
+forward operations and the backward pass can raise it.
+
 Both live in one context variable, so every operation pays for a single lookup.
 A context variable belongs to the thread (or asyncio task) that set it, so
 ``with no_grad():`` in one thread never affects a graph another thread builds.
@@ -7,7 +10,10 @@ A context variable belongs to the thread (or asyncio task) that set it, so
 
 import contextlib
 import contextvars
+from collections import deque
 from typing import NamedTuple
+
+from .graph import Node
 
 
 class Mode(NamedTuple):
@@ -15,16 +21,16 @@ class Mode(NamedTuple):
     checking: bool = False  # is a NaN or infinity an error?
 
 
-_mode = contextvars.ContextVar("chainrule_mode", default=Mode())
+current_mode = contextvars.ContextVar("chainrule_mode", default=Mode())
 
 
 @contextlib.contextmanager
 def _switch(**changes):
-    token = _mode.set(_mode.get()._replace(**changes))
+    token = current_mode.set(current_mode.get()._replace(**changes))
     try:
         yield
     finally:
-        _mode.reset(token)
+        current_mode.reset(token)
 
 
 def no_grad():
@@ -42,7 +48,7 @@ def enable_grad():
 
 
 def is_grad_enabled() -> bool:
-    return _mode.get().recording
+    return current_mode.get().recording
 
 
 def detect_anomaly():
@@ -54,3 +60,26 @@ def detect_anomaly():
     instead of a NaN that surfaces a thousand operations later.
     """
     return _switch(checking=True)
+
+
+def nearest_label(start):
+    """The label of ``start`` or of the closest Value above it in the graph, or None."""
+    queue = deque(start if isinstance(start, (tuple, list)) else [start])
+    seen = set()
+    while queue:
+        node = queue.popleft()
+        if not isinstance(node, Node) or node in seen:
+            continue
+        seen.add(node)
+        if node.label:
+            return node.label
+        queue.extend(node.operands)
+    return None
+
+
+def anomaly_error(what, op, inputs, start=None):
+    """The FloatingPointError that ``detect_anomaly`` raises."""
+    shown = ", ".join(repr(x.data) if isinstance(x, Node) else f"{x!r} (constant)" for x in inputs)
+    label = nearest_label(start if start is not None else inputs)
+    where = f"; nearest labelled Value: {label!r}" if label else "; no labelled Value nearby"
+    return FloatingPointError(f"{what} (operation {op!r}, inputs: {shown}){where}")

@@ -24,26 +24,35 @@ import numbers
 import operator
 
 from . import derivatives as rules
-from .modes import _mode
+from . import numerics
+from .backprop import backward
+from .graph import MANY, Node, operands_of
+from .modes import anomaly_error, current_mode
 
-MANY = object()  # marks a node whose operands are a tuple in _first (sum and dot)
+# Every operation, by the name a node records in ``.op``: the one list that the
+# formula parser, the drawings and the tests read. Adding an operation means a
+# rule in derivatives.py, a method below, and its name here.
+OPERATORS = ("+", "-", "*", "/", "**", "neg")  # written with Python's operators (neg: unary -)
+FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "abs")
+FUSED = ("sum", "dot")  # autograd.sum and autograd.dot: many operands, one node
+OPERATIONS = OPERATORS + FUNCTIONS + FUSED
 
 
 def _constant(x):
     """A plain number as a float, or None for anything else (so Python can say so)."""
     if type(x) is float:
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, Value):
+    if isinstance(x, numbers.Real) and not isinstance(x, Node):
         return float(x)
     return None
 
 
 def _data(x):
-    return x.data if isinstance(x, Value) else x
+    return x.data if isinstance(x, Node) else x
 
 
 def _as_float(data, what):
-    if isinstance(data, Value):
+    if isinstance(data, Node):
         raise TypeError(f"{what} must be a real number, not a Value (use its .data, or the Value itself)")
     if not isinstance(data, numbers.Real):
         raise TypeError(f"{what} must be a real number (int or float), not {type(data).__name__}")
@@ -56,11 +65,9 @@ def _result(data, op, rule, first, second=None):
     ``first`` and ``second`` are the operands (``second`` is None for a function
     of one variable), each a Value or a float constant.
     """
-    mode = _mode.get()
+    mode = current_mode.get()
     if mode.checking and not math.isfinite(data):
-        from .checks import anomaly_error
-
-        raise anomaly_error(f"{op} produced {data}", op, _operands(first, second))
+        raise anomaly_error(f"{op} produced {data}", op, operands_of(first, second))
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
@@ -76,31 +83,7 @@ def _result(data, op, rule, first, second=None):
     return out
 
 
-def _operands(first, second):
-    if second is MANY:
-        return first
-    if second is None:
-        return () if first is None else (first,)
-    return (first, second)
-
-
-def _power(base, exponent):
-    """Forward ``base ** exponent`` for floats, with domain errors in plain words."""
-    if base == 0.0 and exponent < 0.0:
-        raise ZeroDivisionError(f"0.0 ** {exponent}: zero cannot be raised to a negative power")
-    if base < 0.0 and math.isfinite(exponent) and exponent != int(exponent):
-        raise ValueError(f"{base} ** {exponent}: a negative base needs a whole-number exponent")
-    return rules.float_power(base, exponent)
-
-
-def _exp(x):
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-class Value:
+class Value(Node):
     """A scalar in a computation graph.
 
     >>> x = Value(2.0, label="x")
@@ -110,7 +93,7 @@ class Value:
     0.000726
     """
 
-    __slots__ = ("data", "grad", "label", "op", "_rule", "_first", "_second")
+    __slots__ = ()  # the seven fields are Node's: data, grad, label, op and how it was made
 
     def __init__(self, data, label=""):
         if not isinstance(label, str):
@@ -120,21 +103,6 @@ class Value:
         self.label = label
         self.op = ""
         self._rule = self._first = self._second = None
-
-    @property
-    def operands(self):
-        """Everything this Value was computed from, in order: Values and constants."""
-        return _operands(self._first, self._second)
-
-    @property
-    def parents(self):
-        """The Values this one was computed from, in order (constants left out)."""
-        return tuple(x for x in self.operands if isinstance(x, Value))
-
-    @property
-    def constants(self):
-        """The plain numbers this one was computed from, such as the 2.0 in ``x * 2.0``."""
-        return tuple(x for x in self.operands if not isinstance(x, Value))
 
     def __repr__(self):
         grad = f"<Value {self.grad.data!r}>" if isinstance(self.grad, Value) else repr(self.grad)
@@ -149,6 +117,7 @@ class Value:
     # reflected forms (2 - x, 2 / x, ...) keep the operands in the order written.
 
     def __add__(self, other):
+        """``a + b``; the gradient passes to both sides unchanged: d/da = d/db = 1."""
         if type(other) is not float:  # a float constant takes a single check
             if isinstance(other, Value):
                 return _result(self.data + other.data, "+", rules.add, self, other)
@@ -158,12 +127,14 @@ class Value:
         return _result(self.data + other, "+", rules.add, self, other)
 
     def __radd__(self, other):
+        """``number + a``: d/da = 1."""
         other = _constant(other)
         if other is None:
             return NotImplemented
         return _result(other + self.data, "+", rules.add, other, self)
 
     def __sub__(self, other):
+        """``a - b``: d/da = 1, d/db = -1."""
         if type(other) is not float:  # a float constant takes a single check
             if isinstance(other, Value):
                 return _result(self.data - other.data, "-", rules.subtract, self, other)
@@ -173,12 +144,14 @@ class Value:
         return _result(self.data - other, "-", rules.subtract, self, other)
 
     def __rsub__(self, other):
+        """``number - a``: d/da = -1."""
         other = _constant(other)
         if other is None:
             return NotImplemented
         return _result(other - self.data, "-", rules.subtract, other, self)
 
     def __mul__(self, other):
+        """``a * b``: each side receives the other, d/da = b, d/db = a."""
         if type(other) is not float:  # a float constant takes a single check
             if isinstance(other, Value):
                 return _result(self.data * other.data, "*", rules.multiply, self, other)
@@ -188,12 +161,14 @@ class Value:
         return _result(self.data * other, "*", rules.multiply, self, other)
 
     def __rmul__(self, other):
+        """``number * a``: d/da = number."""
         other = _constant(other)
         if other is None:
             return NotImplemented
         return _result(other * self.data, "*", rules.multiply, other, self)
 
     def __truediv__(self, other):
+        """``a / b``: d/da = 1/b, d/db = -a/b². Dividing by zero raises ZeroDivisionError."""
         if not isinstance(other, Value):
             other = _constant(other)
             if other is None:
@@ -201,76 +176,94 @@ class Value:
         return _divide(self, other)
 
     def __rtruediv__(self, other):
+        """``number / a``: d/da = -number/a²."""
         other = _constant(other)
         if other is None:
             return NotImplemented
         return _divide(other, self)
 
     def __pow__(self, other):
+        """``x ** n``: d/dx = n·x^(n-1); with a Value exponent also d/dn = x^n·ln x.
+
+        ``0 ** negative`` raises ZeroDivisionError; a negative base needs a
+        whole-number exponent.
+        """
         if isinstance(other, Value):
-            data = _power(self.data, other.data)
+            data = numerics.power(self.data, other.data)
             return _result(data, "**", rules.power_value, self, other)
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(_power(self.data, other), "**", rules.power_constant, self, other)
+        return _result(numerics.power(self.data, other), "**", rules.power_constant, self, other)
 
     def __rpow__(self, other):
+        """``a ** x`` for a number a: d/dx = a^x·ln a."""
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(_power(other, self.data), "**", rules.exponential_constant, other, self)
+        return _result(numerics.power(other, self.data), "**", rules.exponential_constant, other, self)
 
     def __neg__(self):
+        """``-x``: d/dx = -1."""
         return _result(-self.data, "neg", rules.negate, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
+        """``|x|``: d/dx = the sign of x (1, -1, or 0 at the kink)."""
         return _result(abs(self.data), "abs", rules.absolute, self)
 
     # -- functions ----------------------------------------------------------
 
     def exp(self):
-        return _result(_exp(self.data), "exp", rules.exp, self)
+        """e^x, which is its own derivative: d/dx = e^x."""
+        return _result(numerics.exp(self.data), "exp", rules.exp, self)
 
     def log(self):
+        """The natural logarithm ln x, for x > 0: d/dx = 1/x."""
         x = self.data
         if not x > 0.0:
             raise ValueError(f"log() of {x}: the input must be positive")
-        return _result(math.log(x), "log", rules.log_, self)
+        return _result(math.log(x), "log", rules.log, self)
 
     def sqrt(self):
+        """√x, for x ≥ 0: d/dx = 1/(2√x), infinite at 0."""
         x = self.data
         if x < 0.0:
             raise ValueError(f"sqrt() of {x}: the input must not be negative")
         return _result(math.sqrt(x), "sqrt", rules.sqrt, self)
 
     def tanh(self):
+        """tanh x = (e^x - e^-x)/(e^x + e^-x): d/dx = 1 - tanh²x."""
         return _result(math.tanh(self.data), "tanh", rules.tanh, self)
 
     def sigmoid(self):
-        return _result(rules.stable_sigmoid(self.data), "sigmoid", rules.sigmoid_, self)
+        """σ(x) = 1/(1 + e^-x), stable at both ends: d/dx = σ(x)·(1 - σ(x))."""
+        return _result(numerics.stable_sigmoid(self.data), "sigmoid", rules.sigmoid, self)
 
     def relu(self):
+        """max(0, x): d/dx = 1 where x > 0, else 0."""
         x = self.data
         return _result(0.0 if x <= 0.0 else x, "relu", rules.relu, self)
 
     def leaky_relu(self, slope=0.01):
+        """x where x > 0, else slope·x: d/dx = 1 or slope."""
         slope = _as_float(slope, "leaky_relu(slope)")
         x = self.data
         return _result(x if x > 0.0 else slope * x, "leaky_relu", rules.leaky_relu, self, slope)
 
     def softplus(self):
-        x = self.data  # ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|), which never overflows
-        return _result(max(x, 0.0) + math.log1p(math.exp(-abs(x))), "softplus", rules.softplus, self)
+        """ln(1 + e^x), a smooth ReLU that never overflows: d/dx = σ(x)."""
+        return _result(numerics.softplus(self.data), "softplus", rules.softplus, self)
 
     def sin(self):
-        return _result(_periodic(math.sin, self.data, "sin"), "sin", rules.sin_, self)
+        """sin x, for finite x: d/dx = cos x."""
+        return _result(numerics.periodic(math.sin, self.data, "sin"), "sin", rules.sin, self)
 
     def cos(self):
-        return _result(_periodic(math.cos, self.data, "cos"), "cos", rules.cos_, self)
+        """cos x, for finite x: d/dx = -sin x."""
+        return _result(numerics.periodic(math.cos, self.data, "cos"), "cos", rules.cos, self)
 
     # -- comparisons: by value, not differentiable ---------------------------
     # == and hash stay identity-based, so Values work as set members and dict keys.
@@ -295,8 +288,6 @@ class Value:
 
     def backward(self, grad=1.0, create_graph=False):
         """Fill in ``.grad`` of every Value this one depends on (see ``backprop.backward``)."""
-        from .backprop import backward
-
         backward(self, grad, create_graph)
 
 
@@ -305,22 +296,9 @@ _VALUE_OR_FLOAT = frozenset({Value, float})
 _FLOAT = {float}
 
 
-def _quotient(numerator, divisor):
-    """Forward ``numerator / divisor`` for floats, with division by zero in plain words."""
-    if divisor == 0.0:
-        raise ZeroDivisionError(f"division by zero: {numerator} / {divisor}")
-    return numerator / divisor
-
-
 def _divide(a, b):
     """``a / b`` where either side may be a constant (but not both)."""
-    return _result(_quotient(_data(a), _data(b)), "/", rules.divide, a, b)
-
-
-def _periodic(function, x, name):
-    if math.isinf(x):
-        raise ValueError(f"{name}() of {x}: the input must be finite")
-    return function(x)
+    return _result(numerics.quotient(_data(a), _data(b)), "/", rules.divide, a, b)
 
 
 def _fused_operands(items, name):
@@ -358,7 +336,7 @@ def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in
     data = builtins.sum(plain, 0.0)
     if not has_value:
         return Value(data)
-    return _result(data, "sum", rules.sum_, operands, MANY)
+    return _result(data, "sum", rules.sum, operands, MANY)
 
 
 def dot(weights, inputs):

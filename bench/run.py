@@ -45,8 +45,7 @@ def initial_weights(seed=1337, sizes=(2, 16, 16, 1)):
     """Weights as plain floats: layers -> neurons -> (weights, bias)."""
     rng = random.Random(seed)
     return [
-        [([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
-        for nin, nout in zip(sizes, sizes[1:])
+        [([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)] for nin, nout in zip(sizes, sizes[1:])
     ]
 
 

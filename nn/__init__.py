@@ -13,7 +13,8 @@ One job per module:
 - ``module``: ``Module``, ``Neuron``, ``Layer``, ``MLP``
 - ``activations``, ``initializers``: activations and initial weights, by name
 - ``losses``: ``mse_loss``, ``bce_with_logits_loss``, ``hinge_loss``,
-  ``softmax_cross_entropy`` (and ``_batch``), ``l2_penalty``
+  ``softmax_cross_entropy`` (and ``_batch``), ``l2_penalty``; ``LOSSES`` by
+  name, with the targets each accepts
 - ``optim``: ``SGD``, ``Adam``, ``AdamW``; ``schedules``: ``linear_decay``,
   ``step_decay``, ``cosine_decay``, ``linear_warmup``
 - ``text``: ``CharTokenizer``; ``gpt``: ``GPT``, a character-level
@@ -21,17 +22,26 @@ One job per module:
 - ``state``: checked state dicts, ``save_model`` / ``load_model`` as JSON
 - ``export``: ``to_torch``, the same network in PyTorch (imported only there)
 - ``data``: datasets as plain lists (``moons``, ``circles``, ``blobs``, ``xor``,
-  ``spirals``, ``sine``, ``digits``, ``names``), ``train_test_split``,
-  ``train_validation_split``, ``batches``
-- ``training``: ``fit`` and its ``History``; ``predict``, ``accuracy``,
-  ``evaluate``, ``r2_score``
+  ``spirals``, ``sine``, ``digits``), ``names`` for language models,
+  ``train_test_split``, ``train_validation_split``, ``batches``
+- ``training``: ``fit`` and its ``History``; ``progress``: its progress bar
+  and Ctrl-C handling
 - ``sequences``: ``train_sequences`` (a language model on texts, step by
   step) and its ``SequenceHistory``; ``sequence_loss``
+- ``scoring``: ``predict``, ``accuracy``, ``evaluate``, ``r2_score``, one rule
+  for reading an output as a class
+- ``checks``: the argument checks the modules share
 - ``plots``: ``loss_curves``, ``decision_boundary``, ``gradient_flow``,
-  ``regression_fit`` (matplotlib is imported only when one is drawn)
+  ``regression_fit``, ``sequence_losses``, ``attention_map`` (matplotlib is
+  imported only when one is drawn)
 """
 
+from autograd import __version__  # one distribution, one version
+
+from . import data, plots
+from .data import batches, train_test_split, train_validation_split
 from .export import to_torch
+from .gpt import GPT
 from .losses import (
     bce_with_logits_loss,
     hinge_loss,
@@ -40,19 +50,17 @@ from .losses import (
     softmax_cross_entropy,
     softmax_cross_entropy_batch,
 )
-from .gpt import GPT
 from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, AdamW, Optimizer
 from .schedules import Schedule, cosine_decay, linear_decay, linear_warmup, step_decay
+from .scoring import accuracy, evaluate, predict, r2_score
+from .sequences import SequenceHistory, sequence_loss, train_sequences
 from .state import load_model, save_model
 from .text import CharTokenizer
-
-from . import data, plots
-from .data import batches, train_test_split, train_validation_split
-from .sequences import SequenceHistory, sequence_loss, train_sequences
-from .training import History, accuracy, evaluate, fit, predict, r2_score
+from .training import History, fit
 
 __all__ = [
+    "__version__",
     "GPT",
     "MLP",
     "SGD",

@@ -29,8 +29,10 @@ scikit-learn is imported only when a function here needs it, so
 import math
 import numbers
 import random
+from collections.abc import Callable
 from importlib import resources
 
+from .checks import count, examples
 from .initializers import make_rng
 
 # ---------------------------------------------------------------------------
@@ -41,7 +43,7 @@ def moons(n_samples=200, noise=0.1, seed=0):
     """Two interleaving half circles, classes 0 and 1; x in about [-1, 2], y in [-0.5, 1]."""
     from sklearn.datasets import make_moons
 
-    X, y = make_moons(n_samples=_count(n_samples, "n_samples", 2), noise=_noise(noise), random_state=_seed(seed))
+    X, y = make_moons(n_samples=count(n_samples, "n_samples", 2), noise=_noise(noise), random_state=_seed(seed))
     return X.tolist(), y.tolist()
 
 
@@ -49,10 +51,10 @@ def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
     """A disc of class 1 inside a ring of class 0; ``factor`` is the inner radius (outer: 1)."""
     from sklearn.datasets import make_circles
 
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0.0 < float(factor) < 1.0:
         raise ValueError(f"factor (inner radius / outer radius) must be between 0 and 1, got {factor!r}")
     X, y = make_circles(
-        n_samples=_count(n_samples, "n_samples", 2), noise=_noise(noise), factor=float(factor), random_state=_seed(seed)
+        n_samples=count(n_samples, "n_samples", 2), noise=_noise(noise), factor=float(factor), random_state=_seed(seed)
     )
     return X.tolist(), y.tolist()
 
@@ -65,11 +67,11 @@ def blobs(n_samples=200, centers=3, cluster_std=1.0, n_features=2, seed=0):
     """
     from sklearn.datasets import make_blobs
 
-    centers = _count(centers, "centers", 2)
+    centers = count(centers, "centers", 2)
     X, y = make_blobs(
-        n_samples=_count(n_samples, "n_samples", centers),
+        n_samples=count(n_samples, "n_samples", centers),
         centers=centers,
-        n_features=_count(n_features, "n_features"),
+        n_features=count(n_features, "n_features"),
         cluster_std=_noise(cluster_std, "cluster_std"),
         random_state=_seed(seed),
     )
@@ -84,7 +86,7 @@ def xor(n_samples=200, noise=0.2, seed=0):
     each moved by Gaussian noise of standard deviation ``noise``, so
     ``xor(4, noise=0)`` is exactly the truth table of XOR, written in ±1.
     """
-    n_samples = _count(n_samples, "n_samples")
+    n_samples = count(n_samples, "n_samples")
     noise = _noise(noise)
     rng = make_rng(_seed(seed))
     corners = ((-1.0, -1.0, 0), (-1.0, 1.0, 1), (1.0, -1.0, 1), (1.0, 1.0, 0))
@@ -102,16 +104,16 @@ def spirals(n_samples=200, noise=0.05, turns=1.25, seed=0):
     Along each arm the radius grows from 0.1 to 1 while the angle turns
     ``turns`` times round; the second arm is the first rotated by half a turn.
     """
-    n_samples = _count(n_samples, "n_samples", 2)
+    n_samples = count(n_samples, "n_samples", 2)
     noise = _noise(noise)
-    if isinstance(turns, bool) or not isinstance(turns, numbers.Real) or not 0.0 < turns <= 10.0:
+    if isinstance(turns, bool) or not isinstance(turns, numbers.Real) or not 0.0 < float(turns) <= 10.0:
         raise ValueError(f"turns must be a number in (0, 10], got {turns!r}")
     rng = make_rng(_seed(seed))
     per_class = (n_samples // 2, n_samples - n_samples // 2)
     X, y = [], []
-    for label, count in enumerate(per_class):
-        for i in range(count):
-            t = i / max(count - 1, 1)  # 0 at the centre, 1 at the tip
+    for label, size in enumerate(per_class):
+        for i in range(size):
+            t = i / max(size - 1, 1)  # 0 at the centre, 1 at the tip
             radius = 0.1 + 0.9 * t
             angle = 2.0 * math.pi * turns * t + math.pi * label
             X.append([radius * math.cos(angle) + noise * rng.gauss(0.0, 1.0),
@@ -127,7 +129,7 @@ def sine(n_samples=100, noise=0.1, seed=0):
 
     ``X`` is a list of one-element lists (a model with one input), ``y`` a list of floats.
     """
-    n_samples = _count(n_samples, "n_samples")
+    n_samples = count(n_samples, "n_samples")
     noise = _noise(noise)
     rng = make_rng(_seed(seed))
     xs = [rng.uniform(-3.0, 3.0) for _ in range(n_samples)]
@@ -149,7 +151,7 @@ def digits(n_samples=None, seed=0):
     y = images.target.tolist()
     if n_samples is None:
         return X, y
-    n_samples = _count(n_samples, "n_samples", 10)
+    n_samples = count(n_samples, "n_samples", 10)
     if n_samples >= len(X):
         if n_samples > len(X):
             raise ValueError(f"n_samples={n_samples}, but there are only {len(X)} digit images")
@@ -178,7 +180,8 @@ def names():
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 
-DATASETS = {
+# name -> function(n_samples=..., seed=..., ...) -> (X, y)
+DATASETS: dict[str, Callable[..., tuple[list, list]]] = {
     "moons": moons,
     "circles": circles,
     "blobs": blobs,
@@ -209,15 +212,19 @@ def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
     """
     from sklearn.model_selection import train_test_split as split
 
-    X, y = _examples(X, y)
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
+    X, y = examples(X, y)
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, numbers.Real)
+        or not 0 < float(test_fraction) < 1
+    ):
         raise ValueError(f"test_fraction must be a number between 0 and 1, got {test_fraction!r}")
-    n_test = math.ceil(test_fraction * len(X))
+    n_test = math.ceil(float(test_fraction) * len(X))
     if n_test >= len(X):
         raise ValueError(f"test_fraction={test_fraction} leaves no example to train on ({len(X)} in all)")
     labels = all(isinstance(label, numbers.Integral) for label in y)
     if stratify is None:
-        counts = {}
+        counts: dict = {}
         for label in y:
             counts[label] = counts.get(label, 0) + 1
         stratify = labels and min(counts.values()) >= 2 and len(counts) <= n_test <= len(X) - len(counts)
@@ -270,11 +277,11 @@ def batches(X, y, batch_size=None, seed=0, shuffle=True):
             for X_batch, y_batch in batches(X, y, 16, rng):
                 ...
     """
-    X, y = _examples(X, y)
+    X, y = examples(X, y)
     if batch_size is None:
         yield X, y
         return
-    batch_size = _count(batch_size, "batch_size")
+    batch_size = count(batch_size, "batch_size")
     order = list(range(len(X)))
     if shuffle:
         make_rng(seed).shuffle(order)
@@ -291,29 +298,8 @@ def number_of_batches(n_examples, batch_size):
 # ---------------------------------------------------------------------------
 
 
-def _examples(X, y):
-    """``X`` and ``y`` as lists of equal, non-zero length."""
-    for what, items in (("X", X), ("y", y)):
-        if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
-            raise TypeError(f"{what} must be a list (one item per example), not {type(items).__name__}")
-    X, y = list(X), list(y)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
-    if not X:
-        raise ValueError("there are no examples (X and y are empty)")
-    return X, y
-
-
-def _count(n, what, least=1):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
-    if n < least:
-        raise ValueError(f"{what} must be at least {least}, got {n}")
-    return int(n)
-
-
 def _noise(noise, what="noise"):
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise < math.inf:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) < math.inf:
         raise ValueError(f"{what} must be a number >= 0, got {noise!r}")
     return float(noise)
 
@@ -324,6 +310,6 @@ def _seed(seed):
         return seed.randrange(2**32)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int or a random.Random, not {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
+    if not 0 <= int(seed) < 2**32:
         raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
     return int(seed)

@@ -31,14 +31,15 @@ one position is a few hundred nodes, all of them visible to ``draw_dot``.
 """
 
 import math
-import numbers
 
 import autograd
 from autograd import Value
 
+from .checks import count, number_in
 from .initializers import make_rng
 from .losses import softmax_cross_entropy
 from .module import Module
+from .state import rebuildable
 from .text import CharTokenizer
 
 RMS_EPS = 1e-5  # keeps rmsnorm finite for a vector of zeros
@@ -134,6 +135,7 @@ class Block(Module):
         return [a + b for a, b in zip(x, linear(self.mlp_fc2, hidden))]
 
 
+@rebuildable
 class GPT(Module):
     """A small character-level GPT (see the module's docstring for what it computes).
 
@@ -158,14 +160,13 @@ class GPT(Module):
 
     def __init__(self, tokenizer, block_size=16, n_layer=1, n_embd=16, n_head=4, seed=None, init_std=0.08):
         self.tokenizer = tokenizer if isinstance(tokenizer, CharTokenizer) else _tokenizer(tokenizer)
-        self.block_size = _size(block_size, "block_size")
-        self.n_layer = _size(n_layer, "n_layer")
-        self.n_embd = _size(n_embd, "n_embd")
-        self.n_head = _size(n_head, "n_head")
+        self.block_size = count(block_size, "block_size")
+        self.n_layer = count(n_layer, "n_layer")
+        self.n_embd = count(n_embd, "n_embd")
+        self.n_head = count(n_head, "n_head")
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head}): heads split it evenly")
-        if isinstance(init_std, bool) or not isinstance(init_std, numbers.Real) or not 0 < init_std < math.inf:
-            raise ValueError(f"init_std must be a positive number, got {init_std!r}")
+        init_std = number_in(init_std, "init_std", low=0.0, low_open=True)
         rng = make_rng(seed)
         vocab = self.tokenizer.vocab_size
         self.wte = _matrix(vocab, self.n_embd, rng, init_std)  # one row per token
@@ -253,10 +254,7 @@ class GPT(Module):
         The text stops at the block's end if no boundary comes first.
         ``seed`` (an int or a ``random.Random``) makes the draw reproducible.
         """
-        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
-            raise TypeError(f"temperature must be a number, not {type(temperature).__name__}")
-        if not 0 < temperature < math.inf:
-            raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
+        temperature = number_in(temperature, "temperature", low=0.0, low_open=True)
         rng = make_rng(seed)
         boundary = self.tokenizer.boundary
         cache = self.new_cache()
@@ -308,14 +306,6 @@ class GPT(Module):
 
 def _matrix(rows, columns, rng, std):
     return [[Value(rng.gauss(0.0, std)) for _ in range(columns)] for _ in range(rows)]
-
-
-def _size(n, what):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be a positive int, not {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return int(n)
 
 
 def _tokenizer(chars):

@@ -69,7 +69,7 @@ def softmax_cross_entropy(logits, label):
     if isinstance(label, bool) or not isinstance(label, numbers.Integral):
         hint = "; for a batch use softmax_cross_entropy_batch" if hasattr(label, "__len__") else ""
         raise TypeError(f"softmax_cross_entropy(): label must be a class index (int), not {type(label).__name__}{hint}")
-    if not 0 <= label < len(logits):
+    if not 0 <= int(label) < len(logits):
         raise ValueError(f"softmax_cross_entropy(): label {label} is out of range for {len(logits)} classes")
     logits = [_value(z) for z in logits]
     m = max(z.data for z in logits)
@@ -107,6 +107,65 @@ def l2_penalty(parameters, alpha):
         if not isinstance(p, Value):
             raise TypeError(f"l2_penalty() takes Values (parameters), not {type(p).__name__}")
     return alpha * autograd.dot(parameters, parameters)
+
+
+# ---------------------------------------------------------------------------
+# Losses by name, for ``fit``, ``evaluate`` and ``chainrule train``
+
+
+# name -> (loss of a batch, whether its outputs are class scores, so accuracy means something)
+LOSSES = {
+    "mse": (mse_loss, False),
+    "bce": (bce_with_logits_loss, True),
+    "hinge": (hinge_loss, True),
+    "cross_entropy": (softmax_cross_entropy_batch, True),
+}
+
+
+def loss_by_name(loss):
+    """``(name, batch loss function, classifies)`` for a loss name or a function.
+
+    A function from ``LOSSES`` passed by itself keeps its name; any other
+    function is a custom loss, which is not assumed to classify.
+    """
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))} or pass a function")
+        return (loss, *LOSSES[loss])
+    if callable(loss):
+        for name, (function, classifies) in LOSSES.items():
+            if loss is function:
+                return name, function, classifies
+        return getattr(loss, "__name__", "custom"), loss, False
+    raise TypeError(f"loss must be a name such as 'mse' or a function, not {type(loss).__name__}")
+
+
+def check_targets(loss_name, targets, outputs):
+    """Check that ``targets`` suit the loss, for a model with ``outputs`` outputs.
+
+    Each loss wants its own kind of target: class indices for cross_entropy,
+    0 or 1 for bce, -1 or +1 for hinge (mse takes any numbers). A mistake is
+    found here, before the first step, with the offending target named.
+    """
+    if loss_name == "cross_entropy":
+        if outputs < 2:
+            raise ValueError("cross_entropy needs one output per class, but the model has 1 output")
+        for label in targets:
+            if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= int(label) < outputs:
+                raise ValueError(f"cross_entropy labels must be class indices 0 .. {outputs - 1}, got {label!r}")
+    elif loss_name in ("bce", "hinge"):
+        if outputs != 1:
+            raise ValueError(f"{loss_name} needs a model with one output (a score), but it has {outputs}")
+        allowed = "0 or 1" if loss_name == "bce" else "-1 or +1"
+        for label in targets:
+            number = float(label) if isinstance(label, numbers.Real) and not isinstance(label, bool) else None
+            if (
+                number is None
+                or (loss_name == "bce" and not 0 <= number <= 1)
+                or (loss_name == "hinge" and number not in (-1, 1))
+            ):
+                hint = " (map class 0 to -1: [2 * t - 1 for t in y])" if loss_name == "hinge" and number == 0 else ""
+                raise ValueError(f"{loss_name} targets must be {allowed}, got {label!r}{hint}")
 
 
 # ---------------------------------------------------------------------------

@@ -18,8 +18,9 @@ import autograd
 from autograd import Value
 
 from .activations import activation_function, check_activation
+from .checks import count
 from .initializers import check_init, draw, make_rng
-from .state import check_state, load_model, save_model
+from .state import check_state, load_model, rebuildable, save_model
 
 
 class Module:
@@ -97,6 +98,7 @@ def _walk(value, name):
 # ---------------------------------------------------------------------------
 
 
+@rebuildable
 class Neuron(Module):
     """``activation(w · x + b)`` for an input ``x`` of ``nin`` numbers or Values.
 
@@ -107,11 +109,11 @@ class Neuron(Module):
     """
 
     def __init__(self, nin, activation="tanh", seed=None, init="uniform", fused=True, fan_out=1):
-        self.nin = _count(nin, "nin")
+        self.nin = count(nin, "nin")
         self.activation = check_activation(activation)
         self.init = check_init(init)
         self.fused = bool(fused)
-        weights, bias = draw(init, self.nin, _count(fan_out, "fan_out"), make_rng(seed))
+        weights, bias = draw(init, self.nin, count(fan_out, "fan_out"), make_rng(seed))
         self.w = [Value(w, label=f"w{i}") for i, w in enumerate(weights)]
         self.b = Value(bias, label="b")
         self._activate = activation_function(activation)
@@ -139,12 +141,13 @@ class Neuron(Module):
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
+@rebuildable
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list."""
 
     def __init__(self, nin, nout, activation="tanh", seed=None, init="uniform", fused=True):
-        self.nin = _count(nin, "nin")
-        self.nout = _count(nout, "nout")
+        self.nin = count(nin, "nin")
+        self.nout = count(nout, "nout")
         self.activation = check_activation(activation)
         self.init = check_init(init)
         self.fused = bool(fused)
@@ -168,6 +171,7 @@ class Layer(Module):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
+@rebuildable
 class MLP(Module):
     """A multilayer perceptron: ``MLP(2, [16, 16, 1])`` has two hidden layers of 16.
 
@@ -187,10 +191,10 @@ class MLP(Module):
         output_activation="linear",
         fused=True,
     ):
-        self.nin = _count(nin, "nin")
+        self.nin = count(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             raise TypeError(f"nouts must be a list of layer widths such as [16, 16, 1], not {type(nouts).__name__}")
-        self.nouts = [_count(n, "every layer width in nouts") for n in nouts]
+        self.nouts = [count(n, "every layer width in nouts") for n in nouts]
         if not self.nouts:
             raise ValueError("nouts must name at least one layer, e.g. [16, 16, 1]")
         self.activation = check_activation(activation)
@@ -206,9 +210,8 @@ class MLP(Module):
         ]
 
     def __call__(self, x):
-        x = _inputs(x, self.nin)
         for layer in self.layers:
-            x = [n._forward(x) for n in layer.neurons]
+            x = layer(x)  # each layer checks its input's size
         return x[0] if len(x) == 1 else x
 
     def config(self):
@@ -227,15 +230,6 @@ class MLP(Module):
 
 
 # ---------------------------------------------------------------------------
-
-
-def _count(n, what):
-    """A positive whole number (a size), or a clear error."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be a positive int, not {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return int(n)
 
 
 def _inputs(x, nin):

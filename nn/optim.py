@@ -10,9 +10,10 @@ tests check this step by step).
 """
 
 import math
-import numbers
 
 from autograd import Value
+
+from .checks import number_in
 
 
 class Optimizer:
@@ -24,7 +25,7 @@ class Optimizer:
 
     def __init__(self, params, lr):
         self.params = _parameter_list(params)
-        self.lr = _check(lr, "lr", low=0.0, low_open=True)
+        self.lr = number_in(lr, "lr", low=0.0, low_open=True)
         self.initial_lr = self.lr
 
     def zero_grad(self):
@@ -62,8 +63,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, lr)
-        self.momentum = _check(momentum, "momentum", low=0.0, high=1.0)
-        self.weight_decay = _check(weight_decay, "weight_decay", low=0.0)
+        self.momentum = number_in(momentum, "momentum", low=0.0, high=1.0)
+        self.weight_decay = number_in(weight_decay, "weight_decay", low=0.0)
         if nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs a momentum above 0")
         self.nesterov = bool(nesterov)
@@ -98,9 +99,12 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair such as (0.9, 0.999), got {betas!r}")
-        self.betas = (_check(betas[0], "betas[0]", low=0.0, high=1.0), _check(betas[1], "betas[1]", low=0.0, high=1.0))
-        self.eps = _check(eps, "eps", low=0.0)
-        self.weight_decay = _check(weight_decay, "weight_decay", low=0.0)
+        self.betas = (
+            number_in(betas[0], "betas[0]", low=0.0, high=1.0),
+            number_in(betas[1], "betas[1]", low=0.0, high=1.0),
+        )
+        self.eps = number_in(eps, "eps", low=0.0)
+        self.weight_decay = number_in(weight_decay, "weight_decay", low=0.0)
         self.t = 0  # steps taken
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -167,20 +171,3 @@ def _parameter_list(params):
             raise ValueError(f"the same parameter appears twice in params: {p!r}")
         seen.add(id(p))
     return params
-
-
-def _check(x, name, low=None, high=None, low_open=False):
-    """``x`` as a float, if it is a finite real number in the range; else a clear ValueError.
-
-    The range is ``low <= x < high`` (``low < x`` with ``low_open``).
-    """
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, not {type(x).__name__}")
-    x = float(x)
-    too_low = low is not None and (x <= low if low_open else x < low)
-    too_high = high is not None and x >= high
-    if not math.isfinite(x) or too_low or too_high:
-        lower = "" if low is None else f"{low} {'<' if low_open else '<='} "
-        upper = "" if high is None else f" < {high}"
-        raise ValueError(f"{name} must satisfy {lower}{name}{upper}, got {x}")
-    return x

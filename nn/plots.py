@@ -13,7 +13,7 @@ pay for it.
 
 import time
 
-from .training import accuracy, outputs
+from .scoring import accuracy, outputs
 
 # Colours for classes: the first ten of matplotlib's "tab10"
 CLASS_COLORS = (

@@ -27,7 +27,7 @@ scheduler in a ``SequentialLR``). The tests check them value by value.
 import math
 import numbers
 
-from .optim import _check
+from .checks import number_in
 
 
 class Schedule:
@@ -43,7 +43,7 @@ class Schedule:
         return optimizer.lr
 
 
-class linear_decay(Schedule):  # noqa: N801 (used like a function)
+class linear_decay(Schedule):  # lower case: it is used like a function
     """Fall in a straight line from the starting rate to ``final`` times it.
 
     With the default ``final=0.1`` this is micrograd's demo,
@@ -51,10 +51,8 @@ class linear_decay(Schedule):  # noqa: N801 (used like a function)
     """
 
     def __init__(self, epochs, final=0.1):
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
-        self.epochs = int(epochs)
-        self.final = _check(final, "final", low=0.0, low_open=True)
+        self.epochs = _at_least_one(epochs, "epochs")
+        self.final = number_in(final, "final", low=0.0, low_open=True)
 
     def factor(self, epoch):
         return 1.0 - (1.0 - self.final) * min(epoch, self.epochs) / self.epochs
@@ -63,14 +61,12 @@ class linear_decay(Schedule):  # noqa: N801 (used like a function)
         return f"linear_decay(epochs={self.epochs}, final={self.final})"
 
 
-class step_decay(Schedule):  # noqa: N801 (used like a function)
+class step_decay(Schedule):  # lower case: it is used like a function
     """Multiply the rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``)."""
 
     def __init__(self, step_size, gamma=0.1):
-        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) or step_size < 1:
-            raise ValueError(f"step_size must be a whole number >= 1, got {step_size!r}")
-        self.step_size = int(step_size)
-        self.gamma = _check(gamma, "gamma", low=0.0, low_open=True)
+        self.step_size = _at_least_one(step_size, "step_size")
+        self.gamma = number_in(gamma, "gamma", low=0.0, low_open=True)
 
     def factor(self, epoch):
         return self.gamma ** (epoch // self.step_size)
@@ -79,7 +75,7 @@ class step_decay(Schedule):  # noqa: N801 (used like a function)
         return f"step_decay(step_size={self.step_size}, gamma={self.gamma})"
 
 
-class cosine_decay(Schedule):  # noqa: N801 (used like a function)
+class cosine_decay(Schedule):  # lower case: it is used like a function
     """Fall along half a cosine from the starting rate to ``final`` times it, over ``epochs``.
 
     ``factor = final + (1 - final) · (1 + cos(π · epoch / epochs)) / 2``: slow
@@ -89,10 +85,8 @@ class cosine_decay(Schedule):  # noqa: N801 (used like a function)
     """
 
     def __init__(self, epochs, final=0.0):
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
-        self.epochs = int(epochs)
-        self.final = _check(final, "final", low=0.0, high=1.0)
+        self.epochs = _at_least_one(epochs, "epochs")
+        self.final = number_in(final, "final", low=0.0, high=1.0)
 
     def factor(self, epoch):
         progress = min(epoch, self.epochs) / self.epochs
@@ -102,7 +96,7 @@ class cosine_decay(Schedule):  # noqa: N801 (used like a function)
         return f"cosine_decay(epochs={self.epochs}, final={self.final})"
 
 
-class linear_warmup(Schedule):  # noqa: N801 (used like a function)
+class linear_warmup(Schedule):  # lower case: it is used like a function
     """Rise in a straight line from ``start`` times the rate to the full rate over ``epochs``.
 
     A freshly initialised model has gradients that point somewhere, but
@@ -116,10 +110,8 @@ class linear_warmup(Schedule):  # noqa: N801 (used like a function)
     """
 
     def __init__(self, epochs, start=0.1, then=None):
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
-        self.epochs = int(epochs)
-        self.start = _check(start, "start", low=0.0, low_open=True)
+        self.epochs = _at_least_one(epochs, "epochs")
+        self.start = number_in(start, "start", low=0.0, low_open=True)
         if self.start > 1.0:
             raise ValueError(f"start must satisfy 0.0 < start <= 1.0, got {self.start}")
         if then is not None and not isinstance(then, Schedule):
@@ -134,3 +126,10 @@ class linear_warmup(Schedule):  # noqa: N801 (used like a function)
     def __repr__(self):
         then = "" if self.then is None else f", then={self.then!r}"
         return f"linear_warmup(epochs={self.epochs}, start={self.start}{then})"
+
+
+def _at_least_one(n, name):
+    """A number of epochs or steps: a whole number, at least 1."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
+    return int(n)

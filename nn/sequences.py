@@ -26,9 +26,10 @@ import time
 
 import autograd
 
+from .checks import count
 from .optim import Adam, Optimizer
+from .progress import progress_bar, sigint_stops
 from .schedules import Schedule, cosine_decay, linear_decay
-from .training import _progress_bar, _sigint_stops
 
 # How the rate changes over the run, by name; each ends at a tenth of the starting rate.
 SCHEDULES = {
@@ -144,16 +145,16 @@ def train_sequences(
     """
     sequences = _encoded(model, texts, "texts")
     validation = None if validation is None else _encoded(model, validation, "validation")
-    steps = _whole(steps, "steps")
-    batch_size = _whole(batch_size, "batch_size")
+    steps = count(steps, "steps")
+    batch_size = count(batch_size, "batch_size")
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99))
     elif not isinstance(optimizer, Optimizer) and not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"optimizer must be an optimizer such as nn.Adam(model.parameters()), not {optimizer!r}")
     schedule = _schedule(schedule, steps)
-    eval_every = None if eval_every is None else _whole(eval_every, "eval_every")
-    samples_every = None if samples_every is None else _whole(samples_every, "samples_every")
-    samples = _whole(samples, "samples")
+    eval_every = None if eval_every is None else count(eval_every, "eval_every")
+    samples_every = None if samples_every is None else count(samples_every, "samples_every")
+    samples = count(samples, "samples")
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
 
     parameters = model.parameters()
@@ -161,7 +162,7 @@ def train_sequences(
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     started = time.perf_counter()
     order, position = [], 0
-    with _progress_bar(progress, steps) as bar, _sigint_stops() as stop:
+    with progress_bar(progress, steps) as bar, sigint_stops() as stop:
         say = print if bar is None else bar.write
         try:
             for step in range(steps):
@@ -242,14 +243,6 @@ def _encoded(model, texts, what):
             )
         sequences.append(sequence)
     return sequences
-
-
-def _whole(n, what):
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return n
 
 
 def _schedule(schedule, steps):

@@ -15,6 +15,7 @@ import json
 import math
 import numbers
 import os
+from typing import Any
 
 from autograd import Value
 
@@ -64,18 +65,27 @@ def _some(names, limit=5):
     return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
 
 
-def _model_classes():
-    from .gpt import GPT  # here, not at the top: module (which gpt builds on) imports this file
-    from .module import MLP, Layer, Neuron
-
-    return {"MLP": MLP, "Layer": Layer, "Neuron": Neuron, "GPT": GPT}
+# The model classes a file can name, filled in by ``rebuildable``: this module
+# needs no import of the models, so the models can import it.
+MODEL_CLASSES: dict[str, type] = {}
 
 
-def save_model(model, path):
+def rebuildable(cls):
+    """Class decorator: ``save_model`` may write ``cls`` and ``load_model`` rebuild it.
+
+    The class needs ``config()``, returning its constructor arguments, and a
+    constructor that also takes ``seed=``.
+    """
+    MODEL_CLASSES[cls.__name__] = cls
+    return cls
+
+
+def save_model(model: Any, path) -> None:
     """Write ``model``'s architecture and weights to ``path`` as JSON."""
-    kind = type(model).__name__
-    if _model_classes().get(kind) is not type(model):
-        known = ", ".join(_model_classes())
+    cls = type(model)
+    kind = cls.__name__
+    if MODEL_CLASSES.get(kind) is not cls:
+        known = ", ".join(MODEL_CLASSES)
         raise TypeError(f"save_model() knows how to rebuild {known}, not {kind}; save its state_dict() instead")
     state = model.state_dict()
     for name, number in state.items():
@@ -102,16 +112,15 @@ def load_model(path, expected=None):
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ValueError(f"{where} is not a valid model file (not JSON: {error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValueError(f"{where} is not a chainrule model file (no \"format\": {FORMAT!r})")
+        raise ValueError(f'{where} is not a chainrule model file (no "format": {FORMAT!r})')
     if document.get("version") != VERSION:
         raise ValueError(f"{where} has format version {document.get('version')!r}; this code reads version {VERSION}")
     for key, kind in (("model", str), ("config", dict), ("parameters", dict)):
         if not isinstance(document.get(key), kind):
             raise ValueError(f"{where}: {key!r} is missing or is not a {kind.__name__}")
-    classes = _model_classes()
-    cls = classes.get(document["model"])
+    cls = MODEL_CLASSES.get(document["model"])
     if cls is None:
-        raise ValueError(f"{where}: unknown model type {document['model']!r}; known: {', '.join(classes)}")
+        raise ValueError(f"{where}: unknown model type {document['model']!r}; known: {', '.join(MODEL_CLASSES)}")
     if expected is not None and not issubclass(cls, expected):
         raise ValueError(f"{where} holds a {cls.__name__}, not a {expected.__name__}")
     try:

@@ -15,31 +15,22 @@ shows a progress bar. Pressing Ctrl-C ends training after the current step:
 ``fit`` returns normally, with the model as trained so far and
 ``history.interrupted`` set.
 
-``predict``, ``accuracy``, ``evaluate`` and ``r2_score`` score a trained model.
+Scoring lives in ``scoring.py``, the losses by name in ``losses.py``, the
+progress bar and Ctrl-C handling in ``progress.py``.
 """
 
-import contextlib
 import math
-import numbers
 import random
-import signal
-import threading
 import time
 
 import autograd
-from autograd import Value
 
-from .data import _count, _examples, batches, number_of_batches
-from .losses import bce_with_logits_loss, hinge_loss, mse_loss, softmax_cross_entropy_batch
+from .checks import count, examples
+from .data import batches, number_of_batches
+from .losses import check_targets, loss_by_name
 from .optim import SGD, Optimizer
-
-# name -> (loss of a batch, how a prediction is scored: "binary", "argmax" or None)
-LOSSES = {
-    "mse": (mse_loss, None),
-    "bce": (bce_with_logits_loss, "binary"),
-    "hinge": (hinge_loss, "binary"),
-    "cross_entropy": (softmax_cross_entropy_batch, "argmax"),
-}
+from .progress import progress_bar, sigint_stops
+from .scoring import as_numbers, count_correct, loss_and_accuracy
 
 
 class History:
@@ -149,36 +140,32 @@ def fit(
     (``history.interrupted``), when the loss stops being a finite number
     (``history.diverged``), or when a callback returns True.
     """
-    X, y = _examples(X, y)
-    loss_name, loss_function, scoring = _loss(loss)
-    if accuracy is True:
-        scoring = scoring or "auto"
-    elif accuracy is False:
-        scoring = None
-    elif accuracy is not None:
-        raise TypeError(f"accuracy must be None, True or False, not {accuracy!r}")
-    epochs = _count(epochs, "epochs")
+    X, y = examples(X, y)
+    loss_name, loss_function, classifies = loss_by_name(loss)
+    if accuracy is not None:
+        if not isinstance(accuracy, bool):
+            raise TypeError(f"accuracy must be None, True or False, not {accuracy!r}")
+        classifies = accuracy
+    epochs = count(epochs, "epochs")
     if batch_size is not None:
-        batch_size = _count(batch_size, "batch_size")
+        batch_size = count(batch_size, "batch_size")
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9)
     elif not isinstance(optimizer, Optimizer) and not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"optimizer must be an optimizer such as nn.SGD(model.parameters(), lr=0.1), not {optimizer!r}")
-    outputs_per_example = _check_targets(model, X, y, loss_name)
-    if scoring == "auto":
-        scoring = "argmax" if outputs_per_example > 1 else "binary"
+    _check_targets(model, X, y, loss_name)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a pair (X_val, y_val)")
-        validation = _examples(*validation)
-        _check_targets(model, *validation, loss_name)
+        validation = examples(*validation)
+        _check_targets(model, validation[0], validation[1], loss_name)
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
     layer_names, layer_weights = _layer_groups(model) if record_gradients else ((), ())
 
     history = History(loss_name, layer_names)
     rng = random.Random(seed) if not isinstance(seed, random.Random) else seed
     steps_per_epoch = number_of_batches(len(X), batch_size)
-    with _progress_bar(progress, epochs * steps_per_epoch) as bar, _sigint_stops() as stop:
+    with progress_bar(progress, epochs * steps_per_epoch) as bar, sigint_stops() as stop:
         try:
             for epoch in range(epochs):
                 started = time.perf_counter()
@@ -199,8 +186,8 @@ def fit(
                     history.steps += 1
                     steps += 1
                     loss_sum += batch_loss.data * len(X_batch)
-                    if scoring is not None:
-                        correct += _correct([_floats(o) for o in outputs], y_batch, scoring)
+                    if classifies:
+                        correct += count_correct([as_numbers(o) for o in outputs], y_batch)
                     for i, weights in enumerate(layer_weights):
                         grad_sums[i] += _mean_abs_grad(weights)
                     if bar is not None:
@@ -215,12 +202,14 @@ def fit(
                     break
 
                 history.loss.append(loss_sum / len(X))
-                history.accuracy.append(correct / len(X) if scoring is not None else None)
+                history.accuracy.append(correct / len(X) if classifies else None)
                 history.lr.append(optimizer.lr)
                 if layer_weights:
                     history.gradients.append([s / steps for s in grad_sums])
                 if validation is not None:
-                    val_loss, val_accuracy = _evaluate(model, *validation, loss_function, scoring)
+                    val_loss, val_accuracy = loss_and_accuracy(
+                        model, validation[0], validation[1], loss_function, classifies
+                    )
                     history.val_loss.append(val_loss)
                     history.val_accuracy.append(val_accuracy)
                 history.seconds.append(time.perf_counter() - started)
@@ -241,127 +230,13 @@ def fit(
 
 
 # ---------------------------------------------------------------------------
-# Scoring a model
-
-
-def outputs(model, X):
-    """The model's raw outputs for every example, as floats (a list of floats per example
-    for a model with several outputs), computed under ``no_grad``."""
-    with autograd.no_grad():
-        return [_floats(model(x)) for x in X]
-
-
-def predict(model, X, loss=None):
-    """Predictions for ``X``: a class label per example, or the output itself for regression.
-
-    A model with several outputs predicts the index of the largest. A model
-    with one output predicts class 1 for a score above 0, else class 0, or
-    -1 when ``loss="hinge"``; with ``loss="mse"`` it returns the outputs.
-    """
-    raw = outputs(model, X)
-    if loss == "mse":
-        return raw
-    negative = -1 if loss == "hinge" else 0
-    return [_argmax(o) if isinstance(o, list) else (1 if o > 0.0 else negative) for o in raw]
-
-
-def accuracy(model, X, y):
-    """The fraction of examples the model classifies right, from 0 to 1.
-
-    One output: a score above 0 is the positive class (label 1 or +1),
-    anything else the negative one (label 0 or -1). Several outputs: the
-    index of the largest is the class.
-    """
-    X, y = _examples(X, y)
-    raw = outputs(model, X)
-    scoring = "argmax" if isinstance(raw[0], list) else "binary"
-    return _correct(raw, y, scoring) / len(X)
-
-
-def evaluate(model, X, y, loss="mse"):
-    """``(loss, accuracy)`` of ``model`` on ``X, y`` under ``no_grad``; accuracy is None for mse."""
-    X, y = _examples(X, y)
-    _, loss_function, scoring = _loss(loss)
-    return _evaluate(model, X, y, loss_function, scoring)
-
-
-def r2_score(model, X, y):
-    """The coefficient of determination of a regression model: 1 is perfect, 0 no better
-    than predicting the mean of ``y``."""
-    X, y = _examples(X, y)
-    predictions = outputs(model, X)
-    mean = math.fsum(y) / len(y)
-    residual = math.fsum((t - p) * (t - p) for p, t in zip(predictions, y))  # inf, not OverflowError, if huge
-    total = math.fsum((t - mean) * (t - mean) for t in y)
-    return 1.0 - residual / total if total > 0.0 else (1.0 if residual == 0.0 else 0.0)
-
-
-# ---------------------------------------------------------------------------
-
-
-def _loss(loss):
-    """``(name, batch loss function, scoring)`` for a loss name or a callable."""
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))} or pass a function")
-        return (loss, *LOSSES[loss])
-    if callable(loss):
-        for name, (function, scoring) in LOSSES.items():
-            if loss is function:  # a known loss passed by itself keeps its accuracy
-                return name, function, scoring
-        return getattr(loss, "__name__", "custom"), loss, None
-    raise TypeError(f"loss must be a name such as 'mse' or a function, not {type(loss).__name__}")
 
 
 def _check_targets(model, X, y, loss_name):
-    """Check ``y`` against the loss before the first step; returns the number of model outputs."""
+    """Check ``y`` against the loss before the first step, for the model's number of outputs."""
     with autograd.no_grad():
         probe = model(X[0])
-    width = len(probe) if isinstance(probe, (list, tuple)) else 1
-    if loss_name == "cross_entropy":
-        if width < 2:
-            raise ValueError("cross_entropy needs one output per class, but the model has 1 output")
-        for label in y:
-            if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < width:
-                raise ValueError(f"cross_entropy labels must be class indices 0 .. {width - 1}, got {label!r}")
-    elif loss_name in ("bce", "hinge"):
-        if width != 1:
-            raise ValueError(f"{loss_name} needs a model with one output (a score), but it has {width}")
-        allowed = "0 or 1" if loss_name == "bce" else "-1 or +1"
-        for label in y:
-            number = label if isinstance(label, numbers.Real) and not isinstance(label, bool) else None
-            if number is None or (loss_name == "bce" and not 0 <= number <= 1) or (
-                loss_name == "hinge" and number not in (-1, 1)
-            ):
-                hint = " (map class 0 to -1: [2 * t - 1 for t in y])" if loss_name == "hinge" and number == 0 else ""
-                raise ValueError(f"{loss_name} targets must be {allowed}, got {label!r}{hint}")
-    return width
-
-
-def _evaluate(model, X, y, loss_function, scoring):
-    with autograd.no_grad():
-        predictions = [model(x) for x in X]
-        value = loss_function(predictions, y)
-    value = value.data if isinstance(value, Value) else float(value)
-    correct = None if scoring is None else _correct([_floats(p) for p in predictions], y, scoring) / len(X)
-    return value, correct
-
-
-def _correct(predictions, targets, scoring):
-    """How many predictions (floats, or lists of floats: see ``_floats``) match their targets."""
-    if scoring == "binary":
-        return sum((p > 0.0) == (t > 0.5) for p, t in zip(predictions, targets))
-    return sum(_argmax(p) == t for p, t in zip(predictions, targets))
-
-
-def _argmax(numbers_):
-    return max(range(len(numbers_)), key=numbers_.__getitem__)
-
-
-def _floats(output):
-    if isinstance(output, (list, tuple)):
-        return [v.data if isinstance(v, Value) else float(v) for v in output]
-    return output.data if isinstance(output, Value) else float(output)
+    check_targets(loss_name, y, len(probe) if isinstance(probe, (list, tuple)) else 1)
 
 
 def _layer_groups(model):
@@ -394,60 +269,3 @@ def _postfix(history):
     if history.val_accuracy and history.val_accuracy[-1] is not None:
         parts.append(f"val_acc={history.val_accuracy[-1]:.1%}")
     return ", ".join(parts)
-
-
-@contextlib.contextmanager
-def _progress_bar(show, total):
-    """A tqdm bar counting steps, or None.
-
-    In Jupyter with ipywidgets installed the bar is a widget; without them
-    (``tqdm.auto`` would warn) and in a terminal it is text.
-    """
-    if not show:
-        yield None
-        return
-    import importlib.util
-
-    if importlib.util.find_spec("ipywidgets") is not None:
-        from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm
-
-    bar = tqdm(total=total, unit="step", leave=True, dynamic_ncols=True)
-    try:
-        yield bar
-    finally:
-        bar.close()
-
-
-class _StopRequest:
-    requested = False
-
-
-@contextlib.contextmanager
-def _sigint_stops():
-    """While training, the first Ctrl-C asks the loop to stop after the current step.
-
-    A second Ctrl-C raises ``KeyboardInterrupt`` at once, as usual. Signal
-    handlers can only be set in the main thread; elsewhere Ctrl-C raises as
-    usual and ``fit`` still catches it.
-    """
-    stop = _StopRequest()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def handler(signum, frame):
-        if stop.requested:
-            raise KeyboardInterrupt
-        stop.requested = True
-
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except (ValueError, OSError):  # an embedded interpreter may refuse
-        yield stop
-        return
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)

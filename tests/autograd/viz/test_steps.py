@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from autograd import Value, gradients, topological_order
 from autograd import value as value_module
-from autograd.drawing import CURRENT_FILL, FLOW, RECEIVING_FILL
-from autograd.steps import backward_steps
+from autograd.viz.drawing import CURRENT_FILL, FLOW, RECEIVING_FILL
+from autograd.viz.steps import backward_steps
 
 SVG = "{http://www.w3.org/2000/svg}"
 RENDERERS = ["wasm", pytest.param("dot", marks=pytest.mark.skipif(shutil.which("dot") is None, reason="no dot"))]
@@ -34,9 +34,31 @@ def every_operation():
     """A graph that uses every operation, constants on either side, and a Value used many times."""
     a, b, c = Value(0.7, label="a"), Value(-1.3, label="b"), Value(2.5, label="c")
     terms = [
-        a + b, 2.0 + a, a - b, 1.0 - b, a * b, b * 3.0, a / c, 1.0 / c, c / 2.0, c ** 2.0, c ** a, 2.0 ** a,
-        -a, abs(b), a.exp(), c.log(), c.sqrt(), b.tanh(), b.sigmoid(), a.relu(), b.relu(), b.leaky_relu(0.1),
-        a.softplus(), a.sin(), b.cos(),
+        a + b,
+        2.0 + a,
+        a - b,
+        1.0 - b,
+        a * b,
+        b * 3.0,
+        a / c,
+        1.0 / c,
+        c / 2.0,
+        c**2.0,
+        c**a,
+        2.0**a,
+        -a,
+        abs(b),
+        a.exp(),
+        c.log(),
+        c.sqrt(),
+        b.tanh(),
+        b.sigmoid(),
+        a.relu(),
+        b.relu(),
+        b.leaky_relu(0.1),
+        a.softplus(),
+        a.sin(),
+        b.cos(),
     ]
     total = value_module.sum(terms, start=1.0) * value_module.dot([a, 2.0, b], [c, a, 0.5])
     return [a, b, c], total
@@ -104,13 +126,13 @@ def test_constants_take_no_share():
     assert steps.describe(step) == "L = 3.0 * x"
 
 
-def test_a_leaf_has_no_steps_and_the_seed_is_used():
+def test_a_leaf_has_no_steps_and_the_starting_grad_is_used():
     x = Value(5.0, label="x")
     steps = backward_steps(x)
     assert len(steps) == 0 and steps.gradients == {x: 1.0}
     assert "x is a leaf" in str(steps)
     y = x * 4.0
-    assert backward_steps(y, seed=0.5).gradients[x] == 2.0
+    assert backward_steps(y, grad=0.5).gradients[x] == 2.0
     with pytest.raises(TypeError, match="needs a Value"):
         backward_steps(5.0)
 
@@ -122,7 +144,17 @@ def test_the_table_prints_every_share_in_text_and_html():
     assert repr(steps) == text
     lines = text.splitlines()
     assert lines[0] == "Backward pass from y, starting with ∂y/∂y = 1.0000"
-    assert lines[1].split() == ["step", "node", "∂y/∂node", "input", "∂node/∂input", "product", "∂y/∂input", "so", "far"]
+    assert lines[1].split() == [
+        "step",
+        "node",
+        "∂y/∂node",
+        "input",
+        "∂node/∂input",
+        "product",
+        "∂y/∂input",
+        "so",
+        "far",
+    ]
     rows = lines[3:]
     assert len(rows) == 5
     assert rows[0].split() == ["1", "y", "=", "tanh(v4)", "1.0000", "v4", "0.5010", "0.5010", "0.5010"]
@@ -136,16 +168,26 @@ def test_the_table_prints_every_share_in_text_and_html():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 100), st.integers(0, 100)), min_size=1, max_size=25),
-       st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3))
+@given(
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 100), st.integers(0, 100)), min_size=1, max_size=25),
+    st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3),
+)
 def test_random_graphs_give_the_engines_gradients(program, start):
     values = [Value(v, label=f"x{i}") for i, v in enumerate(start)]
     for op, i, j in program:
         a, b = values[i % len(values)], values[j % len(values)]
-        values.append([
-            lambda: a + b, lambda: a * b, lambda: a - 0.5, lambda: a.tanh(), lambda: 2.0 * a,
-            lambda: a.sigmoid(), lambda: value_module.sum([a, b, 1.0]), lambda: a.sin() * b,
-        ][op]())
+        values.append(
+            [
+                lambda: a + b,
+                lambda: a * b,
+                lambda: a - 0.5,
+                lambda: a.tanh(),
+                lambda: 2.0 * a,
+                lambda: a.sigmoid(),
+                lambda: value_module.sum([a, b, 1.0]),
+                lambda: a.sin() * b,
+            ][op]()
+        )
     root = values[-1]
     steps = backward_steps(root)
     assert steps.gradients == gradients(root)
@@ -170,7 +212,8 @@ def frame_nodes(svg):
             if g.find(SVG + "path").get("stroke") == FLOW:
                 red += 1
             nodes.setdefault("edge labels", (None, [], None))[1].extend(
-                (t.text or "").replace("\xa0", " ").strip() for t in g.iter(SVG + "text"))
+                (t.text or "").replace("\xa0", " ").strip() for t in g.iter(SVG + "text")
+            )
     return nodes, red
 
 
@@ -198,7 +241,7 @@ def test_frames_fill_in_gradients_as_the_pass_reaches_them(renderer):
             assert format(share.product, ".4f") in nodes["edge labels"][1]  # written on its edge
         known = steps.known(k)
         assert sorted(filter(None, nodes["edge labels"][1])) == sorted(format(s.product, ".4f") for s in step.shares)
-        for i, node in enumerate(order):
+        for i in range(len(order)):
             expected = "grad " + (format(known[i], ".4f") if i in known else "?")
             assert nodes[f"v{i}"][1][-1] == expected
     for i, node in enumerate(order):  # the last frame shows every final gradient
@@ -209,8 +252,10 @@ def test_frames_keep_every_node_in_place(renderer):
     _, root = every_operation()
     steps = backward_steps(root)
     for rankdir in ("LR", "TB"):
-        places = [{name: n[2] for name, n in frame_nodes(steps.frame(k, rankdir).svg())[0].items()}
-                  for k in (0, 1, len(steps) // 2, len(steps))]
+        places = [
+            {name: n[2] for name, n in frame_nodes(steps.frame(k, rankdir).svg())[0].items()}
+            for k in (0, 1, len(steps) // 2, len(steps))
+        ]
         assert all(p == places[0] for p in places[1:])
 
 
@@ -236,16 +281,23 @@ def test_local_derivatives_match_finite_differences():
 
 def _numeric_local(node, operands, position, eps=1e-6):
     def f(delta):
-        args = [Value(x.data + (delta if k == position else 0.0)) if isinstance(x, Value) else x
-                for k, x in enumerate(operands)]
+        args = [
+            Value(x.data + (delta if k == position else 0.0)) if isinstance(x, Value) else x
+            for k, x in enumerate(operands)
+        ]
         return _apply(node.op, args).data
 
     return (f(eps) - f(-eps)) / (2 * eps)
 
 
 def _apply(op, args):
-    binary = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-              "/": lambda a, b: a / b, "**": lambda a, b: a**b}
+    binary = {
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+        "**": lambda a, b: a**b,
+    }
     if op in binary:
         return binary[op](*args)
     if op == "sum":

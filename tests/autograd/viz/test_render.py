@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from autograd.render import dot_to_svg, renderer_name
+from autograd.viz.render import dot_to_svg, renderer_name
 
 SVG = "{http://www.w3.org/2000/svg}"
 REPO = Path(__file__).resolve().parent.parent
 UNICODE_LABELS = ["∂L/∂x", "ß", "😀", 'a < b & "c"']
 SOURCE = (
     "digraph { rankdir=LR;\n"
-    + "".join(f'  n{i} [label="{lab}"];\n' for i, lab in enumerate(lab.replace('"', r'\"') for lab in UNICODE_LABELS))
+    + "".join(f'  n{i} [label="{lab}"];\n' for i, lab in enumerate(lab.replace('"', r"\"") for lab in UNICODE_LABELS))
     + '  n0 -> n1 -> n2 -> n3; n0 -> "+";\n'
     + '  v [shape=record, label="{ x | data 2.0000 | grad 1.0000 }"]; v -> n0;\n}'
 )
@@ -53,6 +53,7 @@ def run_python(code, **env):
 
 # Choosing the engine
 
+
 def test_auto_picks_dot_exactly_when_it_is_on_path(monkeypatch):
     monkeypatch.delenv("CHAINRULE_RENDERER", raising=False)
     assert renderer_name() == ("dot" if shutil.which("dot") else "wasm")
@@ -75,11 +76,12 @@ def test_unknown_renderer_is_rejected(monkeypatch):
 
 
 def test_importing_render_does_not_load_wasmtime():
-    out = run_python("import sys, autograd.render; print('wasmtime' in sys.modules)")
+    out = run_python("import sys, autograd.viz.render; print('wasmtime' in sys.modules)")
     assert out.strip() == b"False"
 
 
 # The WebAssembly engine (always available)
+
 
 def test_wasm_gives_valid_svg_with_unicode_labels(wasm):
     assert renderer_name() == "wasm"
@@ -92,14 +94,14 @@ def test_wasm_gives_valid_svg_with_unicode_labels(wasm):
 def test_wasm_output_is_identical_across_calls_and_processes(wasm):
     svg = dot_to_svg(SOURCE)
     assert dot_to_svg(SOURCE) == svg
-    code = f"from autograd.render import dot_to_svg; print(dot_to_svg({SOURCE!r}), end='')"
+    code = f"from autograd.viz.render import dot_to_svg; print(dot_to_svg({SOURCE!r}), end='')"
     assert run_python(code, CHAINRULE_RENDERER="wasm").decode("utf-8") == svg
 
 
 def test_empty_path_still_renders(wasm):
     # No PATH at all, so no dot program can be found: auto must fall back to WebAssembly.
     code = (
-        "from autograd.render import dot_to_svg, renderer_name;"
+        "from autograd.viz.render import dot_to_svg, renderer_name;"
         f"print(renderer_name()); print(dot_to_svg({SOURCE!r}), end='')"
     )
     name, svg = run_python(code, PATH="").decode("utf-8").split("\n", 1)
@@ -138,6 +140,7 @@ def test_wasm_recovers_after_a_crash(wasm):
 
 
 # The dot program (only where Graphviz is installed)
+
 
 @needs_dot
 def test_dot_gives_valid_deterministic_svg_with_unicode_labels(dot):

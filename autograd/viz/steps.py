@@ -24,33 +24,26 @@ It touches no ``.grad``. Printed, it is a table; in Jupyter, an HTML table.
 import html
 from dataclasses import dataclass
 
-from .backprop import apply_rule, topological_order
-from .value import Value
+from ..backprop import apply_rule
+from ..graph import topological_order
+from ..value import Value
+from .drawing import FrameStyle, build_graph
+from .options import check_fmt, check_rankdir
 
 ROOT_NAME = "L"  # what an unlabelled output is called in the equations
-
-
-def check_fmt(fmt):
-    """Refuse a number format such as ``"q"`` before anything is drawn or printed."""
-    if not isinstance(fmt, str):
-        raise TypeError(f"fmt must be a format string such as '.4f', not {type(fmt).__name__}")
-    try:
-        format(1.5, fmt)
-    except ValueError:
-        raise ValueError(f"fmt={fmt!r} is not a number format; try '.4f' or '.3g'") from None
 
 
 @dataclass(frozen=True)
 class Share:
     """What one node sends back to one of its inputs."""
 
-    input: Value      # the input receiving the share
-    index: int        # the input's position in the topological order
-    position: int     # its position among the node's operands (constants included)
+    input: Value  # the input receiving the share
+    index: int  # the input's position in the topological order
+    position: int  # its position among the node's operands (constants included)
     name: str
-    local: float      # ∂node/∂input
-    product: float    # upstream × local: added to the input's gradient
-    total: float      # the input's gradient so far, this share included
+    local: float  # ∂node/∂input
+    product: float  # upstream × local: added to the input's gradient
+    total: float  # the input's gradient so far, this share included
     accumulates: bool  # does the input receive shares from more than one place?
 
 
@@ -58,12 +51,12 @@ class Share:
 class Step:
     """One node passing its gradient on to its inputs."""
 
-    number: int       # 1, 2, ...: the order of the backward pass
+    number: int  # 1, 2, ...: the order of the backward pass
     node: Value
-    index: int        # the node's position in the topological order
+    index: int  # the node's position in the topological order
     name: str
-    upstream: float   # ∂L/∂node, complete by the time the pass reaches the node
-    shares: tuple     # of Share, one per input that is a Value, in operand order
+    upstream: float  # ∂L/∂node, complete by the time the pass reaches the node
+    shares: tuple  # of Share, one per input that is a Value, in operand order
 
 
 class Steps:
@@ -75,18 +68,16 @@ class Steps:
     - ``gradients``: the final gradient of each Value, as ``gradients()`` gives.
     """
 
-    def __init__(self, root, seed=1.0, fmt=".4f"):
+    def __init__(self, root, grad=1.0, fmt=".4f"):
         if not isinstance(root, Value):
             raise TypeError(f"backward_steps() needs a Value, not {type(root).__name__}")
         check_fmt(fmt)  # a bad format fails here, not halfway through printing
         self.root = root
-        self.seed = float(seed)
+        self.start_grad = float(grad)  # ∂L/∂L, the gradient that starts the pass
         self.fmt = fmt
         self.order = topological_order(root)
         last = len(self.order) - 1
-        self.names = [
-            node.label or (ROOT_NAME if i == last else f"v{i}") for i, node in enumerate(self.order)
-        ]
+        self.names = [node.label or (ROOT_NAME if i == last else f"v{i}") for i, node in enumerate(self.order)]
         self.index = {node: i for i, node in enumerate(self.order)}  # a Value's place in `order`
         self.steps, self.gradients = self._replay()
         self.grad_widths = self._grad_widths()
@@ -102,7 +93,7 @@ class Steps:
             for x in node.operands:
                 if isinstance(x, Value):
                     uses[index[x]] += 1
-        grads = {self.root: self.seed}
+        grads = {self.root: self.start_grad}
         number = 0
         for node in reversed(self.order):
             if not node.op:
@@ -156,9 +147,9 @@ class Steps:
         """Every chain-rule product of the pass, in order, as text."""
         return [self.equation(step, share) for step in self.steps for share in step.shares]
 
-    def seed_text(self):
+    def start_equation(self):
         L = self.root_name
-        return f"∂{L}/∂{L} = {self.number(self.seed)}"
+        return f"∂{L}/∂{L} = {self.number(self.start_grad)}"
 
     def describe(self, step):
         """``y = x * w``: the node and how it was computed."""
@@ -173,7 +164,7 @@ class Steps:
     def rows(self):
         """The table as rows of text, one row per share, the node's columns on its first row."""
         n = self.number
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for step in self.steps:
             first = (str(step.number), self.describe(step), n(step.upstream))
             if not step.shares:
@@ -194,11 +185,12 @@ class Steps:
         widths = [max(len(row[c]) for row in table) for c in range(len(table[0]))]
 
         def line(row):
-            cells = (cell.rjust(w) if c in self.NUMERIC else cell.ljust(w)
-                     for c, (cell, w) in enumerate(zip(row, widths)))
+            cells = (
+                cell.rjust(w) if c in self.NUMERIC else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))
+            )
             return "  ".join(cells).rstrip()
 
-        lines = [f"Backward pass from {self.root_name}, starting with {self.seed_text()}", line(table[0])]
+        lines = [f"Backward pass from {self.root_name}, starting with {self.start_equation()}", line(table[0])]
         lines.append("  ".join("-" * w for w in widths))
         lines.extend(line(row) for row in table[1:])
         if not self.steps:
@@ -213,7 +205,7 @@ class Steps:
         head = "".join(f"<th>{e(h)}</th>" for h in self.header())
         body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in self.rows())
         return (
-            f"<p>Backward pass from <b>{e(self.root_name)}</b>, starting with {e(self.seed_text())}</p>"
+            f"<p>Backward pass from <b>{e(self.root_name)}</b>, starting with {e(self.start_equation())}</p>"
             f'<table class="chainrule-steps"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         )
 
@@ -226,8 +218,10 @@ class Steps:
         the pass has not reached is missing.
         """
         if not 0 <= frame <= len(self.steps):
-            raise IndexError(f"frame {frame} out of range: there are {len(self.steps) + 1} frames, 0 to {len(self.steps)}")
-        known = {len(self.order) - 1: self.seed}
+            raise IndexError(
+                f"frame {frame} out of range: there are {len(self.steps) + 1} frames, 0 to {len(self.steps)}"
+            )
+        known = {len(self.order) - 1: self.start_grad}
         for step in self.steps[:frame]:
             for share in step.shares:
                 known[share.index] = share.total
@@ -248,7 +242,7 @@ class Steps:
     def _grad_widths(self):
         """The widest each Value's grad field gets in any frame."""
         widths = [len("grad ?")] * len(self.order)
-        widths[-1] = max(widths[-1], len("grad " + self.number(self.seed)))
+        widths[-1] = max(widths[-1], len("grad " + self.number(self.start_grad)))
         for step in self.steps:
             for share in step.shares:
                 widths[share.index] = max(widths[share.index], len("grad " + self.number(share.total)))
@@ -261,8 +255,6 @@ class Steps:
         highlighted, each edge labelled with its share; Values not reached yet
         are grey and read ``grad ?``.
         """
-        from .drawing import FrameStyle, build_graph, check_rankdir
-
         check_rankdir(rankdir)
         known = self.known(frame)
         texts = self._grad_texts(known)
@@ -279,14 +271,25 @@ class Steps:
                 shares={share.position: self.number(share.product) for share in step.shares},
                 label_widths=widths,
             )
-        return build_graph(self.order, rankdir=rankdir, fmt=self.fmt, grad_text=texts.__getitem__,
-                           names=self.names, style=style, ranksep="0.25", stacked=rankdir == "LR")
+        return build_graph(
+            self.order,
+            rankdir=rankdir,
+            fmt=self.fmt,
+            grad_text=texts.__getitem__,
+            names=self.names,
+            style=style,
+            ranksep="0.25",
+            stacked=rankdir == "LR",
+        )
 
     def frames(self, rankdir="LR"):
         """One SVG per frame: the start, then one per step."""
         return [self.frame(k, rankdir).svg() for k in range(len(self.steps) + 1)]
 
 
-def backward_steps(root, seed=1.0, fmt=".4f"):
-    """The steps of the backward pass from ``root`` (see ``Steps``); no ``.grad`` changes."""
-    return Steps(root, seed=seed, fmt=fmt)
+def backward_steps(root, grad=1.0, fmt=".4f"):
+    """The steps of the backward pass from ``root`` (see ``Steps``); no ``.grad`` changes.
+
+    ``grad`` is the gradient that starts the pass, as in ``backward(grad=...)``.
+    """
+    return Steps(root, grad=grad, fmt=fmt)

@@ -204,7 +204,7 @@ def test_clear_errors_for_tokens_outside_the_vocabulary_and_too_long_sequences()
     [
         (dict(n_embd=10, n_head=4), "multiple of n_head"),
         (dict(n_layer=0), "n_layer must be at least 1"),
-        (dict(block_size=2.5), "block_size must be a positive int"),
+        (dict(block_size=2.5), "block_size must be an int"),
         (dict(init_std=0), "init_std"),
     ],
 )

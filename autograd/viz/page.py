@@ -19,6 +19,8 @@ import json
 import re
 from pathlib import Path
 
+from .drawing import graph_order
+from .options import check_rankdir
 from .steps import backward_steps
 
 DEFAULT_MAX_NODES = 100  # every step is a picture of the whole graph: keep pages small
@@ -31,8 +33,6 @@ class BackwardPage:
     """
 
     def __init__(self, root, rankdir="LR", fmt=".4f", max_nodes=DEFAULT_MAX_NODES, title=None):
-        from .drawing import check_rankdir, graph_order
-
         graph_order(root, max_nodes)  # refuses a graph too big to draw, saying how to draw it anyway
         check_rankdir(rankdir)  # and backward_steps checks fmt
         self.steps = backward_steps(root, fmt=fmt)
@@ -102,12 +102,15 @@ def _frame_data(steps):
     for k in range(len(steps) + 1):
         known = steps.known(k)
         step = steps[k - 1] if k else None
-        frames.append({
-            "current": step.index if step else len(steps.order) - 1,
-            "receiving": [share.index for share in step.shares] if step else [],
-            "grads": [[steps.number(known[i]), repr(known[i])] if i in known else None
-                      for i in range(len(steps.order))],
-        })
+        frames.append(
+            {
+                "current": step.index if step else len(steps.order) - 1,
+                "receiving": [share.index for share in step.shares] if step else [],
+                "grads": [
+                    [steps.number(known[i]), repr(known[i])] if i in known else None for i in range(len(steps.order))
+                ],
+            }
+        )
     return {"frames": frames}
 
 
@@ -118,13 +121,15 @@ def _step_html(steps, k):
     if k == 0:
         root = steps.order[-1]
         return (
-            f'<div class="step" id="step-0" data-step="0" data-node="{e(L)}" data-upstream="{steps.seed!r}"{hidden}>'
+            f'<div class="step" id="step-0" data-step="0" data-node="{e(L)}" data-upstream="{steps.start_grad!r}"{hidden}>'
             f"<h2>Start at the output, {e(L)}</h2>"
-            f'<p class="equation">{e(steps.seed_text())}</p>'
-            f"<p>The derivative of {e(L)} with respect to itself is {e(n(steps.seed))}. "
-            + (f"Each step now passes the gradient of one node back to its inputs, "
-               f"from {e(L)} to the leaves.</p>" if len(steps) else
-               f"{e(L)} is a leaf (data {e(n(root.data))}): there is nothing to pass back.</p>")
+            f'<p class="equation">{e(steps.start_equation())}</p>'
+            f"<p>The derivative of {e(L)} with respect to itself is {e(n(steps.start_grad))}. "
+            + (
+                f"Each step now passes the gradient of one node back to its inputs, from {e(L)} to the leaves.</p>"
+                if len(steps)
+                else f"{e(L)} is a leaf (data {e(n(root.data))}): there is nothing to pass back.</p>"
+            )
             + "</div>"
         )
     step = steps[k - 1]
@@ -132,16 +137,25 @@ def _step_html(steps, k):
         f'<li class="share" data-input="{e(share.name)}" data-index="{share.index}" '
         f'data-local="{share.local!r}" data-product="{share.product!r}" data-total="{share.total!r}">'
         f'<span class="equation">{e(steps.equation(step, share))}</span>'
-        + (f'<span class="note">{e(share.name)} is used more than once: its shares add up; '
-           f"so far {e(n(share.total))}</span>" if share.accumulates else "")
+        + (
+            f'<span class="note">{e(share.name)} is used more than once: its shares add up; '
+            f"so far {e(n(share.total))}</span>"
+            if share.accumulates
+            else ""
+        )
         + "</li>"
         for share in step.shares
     )
     constants = step.node.constants
-    note = (f'<p class="note">Constants ({e(", ".join(map(repr, constants)))}) take no gradient.</p>'
-            if constants else "")
-    done = (f'<p class="done">Done: every gradient is complete. These are the numbers '
-            f"<code>{e(L)}.backward()</code> puts in <code>.grad</code>.</p>" if k == len(steps) else "")
+    note = (
+        f'<p class="note">Constants ({e(", ".join(map(repr, constants)))}) take no gradient.</p>' if constants else ""
+    )
+    done = (
+        f'<p class="done">Done: every gradient is complete. These are the numbers '
+        f"<code>{e(L)}.backward()</code> puts in <code>.grad</code>.</p>"
+        if k == len(steps)
+        else ""
+    )
     return (
         f'<div class="step" id="step-{k}" data-step="{k}" data-node="{e(step.name)}" '
         f'data-index="{step.index}" data-upstream="{step.upstream!r}"{hidden}>'

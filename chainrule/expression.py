@@ -17,9 +17,9 @@ import math
 import numbers
 import operator
 
-from .value import Value, _power, _quotient
+from autograd import Value, numerics
+from autograd.value import FUNCTIONS  # the engine's own list: a new function is parsed at once
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "leaky_relu", "softplus", "abs")
 MAX_LENGTH = 10_000  # characters: a formula, not a program
 
 _ALLOWED = "numbers, names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
@@ -171,13 +171,13 @@ class _Builder(ast.NodeVisitor):
 def _divide(a, b):
     if isinstance(a, Value) or isinstance(b, Value):
         return a / b
-    return _quotient(a, b)  # the engine's forward division: its words for x / 0
+    return numerics.quotient(a, b)  # the engine's forward division: its words for x / 0
 
 
 def _pow(a, b):
     if isinstance(a, Value) or isinstance(b, Value):
         return a**b
-    return _power(a, b)  # the engine's forward power: its domain errors, inf on overflow
+    return numerics.power(a, b)  # the engine's forward power: its domain errors, inf on overflow
 
 
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: _divide, ast.Pow: _pow}
@@ -210,7 +210,17 @@ def _describe(node):
     if isinstance(node, ast.Constant):
         return f"the constant {node.value!r}"[:60]
     if isinstance(node, (ast.BinOp, ast.UnaryOp)):
-        symbols = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
-                   ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
+        symbols = {
+            ast.Mod: "%",
+            ast.FloorDiv: "//",
+            ast.MatMult: "@",
+            ast.BitAnd: "&",
+            ast.BitOr: "|",
+            ast.BitXor: "^",
+            ast.LShift: "<<",
+            ast.RShift: ">>",
+            ast.Invert: "~",
+            ast.Not: "not",
+        }
         return f"the operator {symbols.get(type(node.op), type(node.op).__name__)}"
     return type(node).__name__

@@ -16,7 +16,9 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02_computation_graphs.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "02_computation_graphs.ipynb"
+
+pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
 
 def test_graphs_notebook_draws_without_a_dot_program(monkeypatch, tmp_path):

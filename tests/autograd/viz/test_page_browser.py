@@ -10,17 +10,25 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, gradients
-from autograd.page import BackwardPage, backward_page
-from autograd.steps import backward_steps
+from autograd.viz.page import BackwardPage, backward_page
+from autograd.viz.steps import backward_steps
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = Path("/tmp/page.png")  # for people to look at
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"no {CHROMIUM}", allow_module_level=True)
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +82,7 @@ def check_frame(page, steps, k):
         assert page.locator(f"#step-{j}").is_visible() == (j == k)
     current = page.locator(f"#step-{k}")
     if k == 0:
-        assert number(page, "#step-0", "data-upstream") == steps.seed
+        assert number(page, "#step-0", "data-upstream") == steps.start_grad
     else:
         step = steps[k - 1]
         assert current.get_attribute("data-node") == step.name

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from autograd import Value, draw_dot, render_svg
 from autograd import value as value_module
-from autograd.drawing import GraphDrawing, escape_record_text
+from autograd.viz.drawing import GraphDrawing, escape_record_text
 
 SVG = "{http://www.w3.org/2000/svg}"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 RENDERERS = ["wasm", pytest.param("dot", marks=pytest.mark.skipif(shutil.which("dot") is None, reason="no dot"))]
 
 
@@ -133,11 +133,43 @@ def test_a_gradient_that_is_a_value_is_drawn_as_its_number():
 # -- any label, drawn as written ----------------------------------------------------------
 
 NASTY = [
-    'say "hi"', "a | b", "{x}", "<y>", "<<b>bold</b>>", "back\\slash", "\\n \\l \\N \\G \\E \\T \\H \\L",
-    "\\", "ends with \\", "\\\\", "\\\"", "]", "]]>", "a  b   c", " lead", "trail ", "   ", "&amp; &#65; &",
-    "∂L/∂x", "ß😀中文", "x\u0301", "\u202eabc", "-->", "<!--", "%s %d {0}", "$x$", "'", "a;b", "x] [color=red",
-    '"] ; evil [label="', "} | { injected", "x" * 500, "one\ntwo", "one\n two\n\nfour\n",
-    "\nstarts with a line break", "\n", "\n\n",
+    'say "hi"',
+    "a | b",
+    "{x}",
+    "<y>",
+    "<<b>bold</b>>",
+    "back\\slash",
+    "\\n \\l \\N \\G \\E \\T \\H \\L",
+    "\\",
+    "ends with \\",
+    "\\\\",
+    '\\"',
+    "]",
+    "]]>",
+    "a  b   c",
+    " lead",
+    "trail ",
+    "   ",
+    "&amp; &#65; &",
+    "∂L/∂x",
+    "ß😀中文",
+    "x\u0301",
+    "\u202eabc",
+    "-->",
+    "<!--",
+    "%s %d {0}",
+    "$x$",
+    "'",
+    "a;b",
+    "x] [color=red",
+    '"] ; evil [label="',
+    "} | { injected",
+    "x" * 500,
+    "one\ntwo",
+    "one\n two\n\nfour\n",
+    "\nstarts with a line break",
+    "\n",
+    "\n\n",
 ]
 
 
@@ -278,7 +310,7 @@ def test_jupyter_shows_svg_without_any_dot_program(monkeypatch):
 def test_importing_autograd_does_not_import_graphviz_until_drawing():
     code = (
         "import sys, autograd\n"
-        "print('graphviz' in sys.modules, 'autograd.drawing' in sys.modules)\n"
+        "print('graphviz' in sys.modules, 'autograd.viz.drawing' in sys.modules)\n"
         "autograd.draw_dot\n"
         "print('graphviz' in sys.modules)\n"
     )

@@ -17,7 +17,6 @@ import autograd
 import autograd.derivatives
 from autograd import Value, detect_anomaly, grad, gradcheck, no_grad, topological_order
 
-
 # -- what Value() accepts ---------------------------------------------------------
 
 
@@ -73,7 +72,24 @@ def test_ints_are_stored_as_floats():
         lambda x: grad(x, [1.0]),
         lambda x: topological_order(1.0),
     ],
-    ids=["x+str", "str+x", "x*None", "x-list", "x/str", "x**str", "str**x", "x+complex", "sum", "dot", "slope", "seed-str", "seed-word", "grad-output", "grad-input", "topo"],
+    ids=[
+        "x+str",
+        "str+x",
+        "x*None",
+        "x-list",
+        "x/str",
+        "x**str",
+        "str**x",
+        "x+complex",
+        "sum",
+        "dot",
+        "slope",
+        "seed-str",
+        "seed-word",
+        "grad-output",
+        "grad-input",
+        "topo",
+    ],
 )
 def test_wrong_operand_types_are_type_errors(operation):
     with pytest.raises(TypeError):
@@ -96,7 +112,7 @@ DOMAIN_ERRORS = [
     ("sqrt(-1e-300)", lambda x: x.sqrt(), [-1e-300], ValueError, ["sqrt", "-1e-300"]),
     ("0**-1", lambda x: x**-1, [0.0], ZeroDivisionError, ["**", "-1"]),
     ("0**-0.5", lambda x: x**-0.5, [0.0], ZeroDivisionError, ["**", "-0.5"]),
-    ("0**Value(-1)", lambda x: 0 ** x, [-1.0], ZeroDivisionError, ["**", "-1"]),
+    ("0**Value(-1)", lambda x: 0**x, [-1.0], ZeroDivisionError, ["**", "-1"]),
     ("Value(0)**Value(-2)", lambda x, y: x**y, [0.0, -2.0], ZeroDivisionError, ["**", "-2"]),
     ("x/0", lambda x: x / 0, [1.0], ZeroDivisionError, ["division", "0"]),
     ("x/Value(0)", lambda x, y: x / y, [1.0, 0.0], ZeroDivisionError, ["division", "0"]),
@@ -301,7 +317,10 @@ def test_detect_anomaly_lets_finite_work_through():
         (lambda x: x.tanh(), [0.5]),
         (lambda x, y: (x * y).sin() + x.exp() / y, [0.3, -1.2]),
         (lambda x, y: x**y, [1.7, 2.5]),
-        (lambda x, y, z: autograd.dot([x, y], [z, 2.0]).sigmoid() + autograd.sum([x, z], start=1.0).log(), [0.3, -0.4, 1.1]),
+        (
+            lambda x, y, z: autograd.dot([x, y], [z, 2.0]).sigmoid() + autograd.sum([x, z], start=1.0).log(),
+            [0.3, -0.4, 1.1],
+        ),
         (lambda x: x.softplus().sqrt() + x.leaky_relu(0.3) + abs(x), [-0.8]),
     ],
 )

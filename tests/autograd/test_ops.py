@@ -65,13 +65,34 @@ UNARY = [
         [-1000.0, -30.0, -1.0, 0.0, 1.0, 30.0, 700.0, 709.7, 709.78],
         no_fd=[709.78],  # x + h overflows: e^709.78 is within 0.1 % of the largest float
     ),
-    Case("log", Value.log, lambda T, t: t.log(), [5e-324, 1e-300, 1e-10, 0.5, 1.0, 2.0, 1e300, 1.7e308], no_fd=[5e-324]),
-    Case("sqrt", Value.sqrt, lambda T, t: t.sqrt(), [0.0, 5e-324, 1e-300, 1e-12, 0.25, 2.0, 1e300], no_fd=[0.0, 5e-324], no_second=[0.0]),
+    Case(
+        "log", Value.log, lambda T, t: t.log(), [5e-324, 1e-300, 1e-10, 0.5, 1.0, 2.0, 1e300, 1.7e308], no_fd=[5e-324]
+    ),
+    Case(
+        "sqrt",
+        Value.sqrt,
+        lambda T, t: t.sqrt(),
+        [0.0, 5e-324, 1e-300, 1e-12, 0.25, 2.0, 1e300],
+        no_fd=[0.0, 5e-324],
+        no_second=[0.0],
+    ),
     Case("tanh", Value.tanh, lambda T, t: t.tanh(), [-1000.0, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0]),
     Case("sigmoid", Value.sigmoid, lambda T, t: t.sigmoid(), [-1000.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0]),
-    Case("softplus", Value.softplus, lambda T, t: F(T).softplus(t), [-1000.0, -30.0, -1.0, 0.0, 1.0, 15.0, 30.0, 1000.0], no_second=[30.0]),
+    Case(
+        "softplus",
+        Value.softplus,
+        lambda T, t: F(T).softplus(t),
+        [-1000.0, -30.0, -1.0, 0.0, 1.0, 15.0, 30.0, 1000.0],
+        no_second=[30.0],
+    ),
     Case("relu", Value.relu, lambda T, t: t.relu(), [-1000.0, -3.0, -1e-300, 0.0, 1e-300, 2.0, 1000.0], no_fd=[0.0]),
-    Case("leaky_relu", Value.leaky_relu, lambda T, t: F(T).leaky_relu(t, 0.01), [-1000.0, -3.0, 0.0, 1e-300, 2.0], no_fd=[0.0]),
+    Case(
+        "leaky_relu",
+        Value.leaky_relu,
+        lambda T, t: F(T).leaky_relu(t, 0.01),
+        [-1000.0, -3.0, 0.0, 1e-300, 2.0],
+        no_fd=[0.0],
+    ),
     Case(
         "leaky_relu(0.2)",
         lambda x: x.leaky_relu(0.2),
@@ -117,7 +138,17 @@ BINARY = [
         "x**y",
         lambda x, y: x**y,
         lambda T, x, y: x**y,
-        [(2.0, 3.0), (2.0, 0.5), (0.5, -1.5), (3.0, 0.0), (-2.0, 3.0), (-2.0, -2.0), (0.0, 2.0), (0.0, 0.0), (1e-5, 2.5)],
+        [
+            (2.0, 3.0),
+            (2.0, 0.5),
+            (0.5, -1.5),
+            (3.0, 0.0),
+            (-2.0, 3.0),
+            (-2.0, -2.0),
+            (0.0, 2.0),
+            (0.0, 0.0),
+            (1e-5, 2.5),
+        ],
         no_fd=[(-2.0, 3.0), (-2.0, -2.0), (0.0, 2.0), (0.0, 0.0)],
         no_second=[(3.0, 0.0), (0.0, 2.0), (0.0, 0.0)],
     ),
@@ -211,7 +242,7 @@ def test_gradient_matches_finite_differences(case, point):
     for i, got in enumerate(grads):
         numeric, rounding = central_difference(case.engine, point, i)
         # The 1e-10 covers the O(h²) truncation error where the gradient is 0 (x**3 at 0).
-    assert math.isclose(got, numeric, rel_tol=1e-6, abs_tol=rounding + 1e-10), (
+        assert math.isclose(got, numeric, rel_tol=1e-6, abs_tol=rounding + 1e-10), (
             f"{case.name} at {point}: d/d(input {i}) is {got}, finite differences give {numeric}"
         )
 
@@ -262,13 +293,33 @@ def sigmoid(x):
 # and the engine gives the mathematically right one instead:
 # (case, point, Hessian from the engine, why PyTorch says otherwise).
 WHERE_PYTORCH_DIFFERS = [
-    ("softplus", (30.0,), [[sigmoid(30.0) * (1 - sigmoid(30.0))]], "PyTorch's softplus is exactly x beyond threshold=20, so flat"),
+    (
+        "softplus",
+        (30.0,),
+        [[sigmoid(30.0) * (1 - sigmoid(30.0))]],
+        "PyTorch's softplus is exactly x beyond threshold=20, so flat",
+    ),
     ("0**x", (0.5,), [[0.0]], "0**x is 0 for x > 0; PyTorch masks ln(0) with where() and 0·inf leaks a nan"),
     ("0**x", (2.0,), [[0.0]], "as above"),
     ("0**x", (0.0,), [[0.0]], "as above; the engine keeps the first derivative's convention (flat)"),
-    ("x**y", (3.0, 0.0), [[0.0, 1 / 3], [1 / 3, math.log(3.0) ** 2]], "PyTorch zeroes d/dx at y == 0, so loses d²/dxdy = x^(y-1)(1 + y ln x)"),
-    ("x**y", (0.0, 2.0), [[2.0, 0.0], [0.0, 0.0]], "PyTorch gives nan for d²/dxdy; the limit of x^(y-1)(1 + y ln x) is 0"),
-    ("x**y", (0.0, 0.0), [[0.0, 0.0], [0.0, 0.0]], "PyTorch gives nan; the engine treats 0**0 as flat, as both do to first order"),
+    (
+        "x**y",
+        (3.0, 0.0),
+        [[0.0, 1 / 3], [1 / 3, math.log(3.0) ** 2]],
+        "PyTorch zeroes d/dx at y == 0, so loses d²/dxdy = x^(y-1)(1 + y ln x)",
+    ),
+    (
+        "x**y",
+        (0.0, 2.0),
+        [[2.0, 0.0], [0.0, 0.0]],
+        "PyTorch gives nan for d²/dxdy; the limit of x^(y-1)(1 + y ln x) is 0",
+    ),
+    (
+        "x**y",
+        (0.0, 0.0),
+        [[0.0, 0.0], [0.0, 0.0]],
+        "PyTorch gives nan; the engine treats 0**0 as flat, as both do to first order",
+    ),
 ]
 
 
@@ -288,7 +339,9 @@ def test_second_derivatives_where_pytorch_differs(torch, name, point, want, why)
     assert theirs != want, f"PyTorch now agrees at {point}; move it back to the generic test ({why})"
 
 
-@pytest.mark.parametrize("case", [c for c in UNARY if c.name in ("tanh", "exp", "sin", "x**3", "2/x", "softplus")], ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "case", [c for c in UNARY if c.name in ("tanh", "exp", "sin", "x**3", "2/x", "softplus")], ids=lambda c: c.name
+)
 def test_backward_with_create_graph_gives_differentiable_grads(torch, case):
     """The same second derivative through ``backward(create_graph=True)`` and ``.grad``."""
     point = 0.7

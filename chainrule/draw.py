@@ -6,9 +6,8 @@
 The formula is parsed by ``expression.py`` (never ``eval``); its variables
 become leaves labelled with their names. The backward pass is run, so the
 picture shows every gradient. With no output option the SVG goes to stdout.
+Only the engine and its pictures are loaded, never ``nn``.
 
-The main ``chainrule`` program delegates here through ``add_draw_command``
-and ``run_draw``; ``python -m autograd.cli draw ...`` works on its own too.
 Exit status: 0 done, 2 a mistake in the command (a bad formula, an undefined
 name, a bad --set, a graph over --max-nodes), 1 anything failing after that.
 """
@@ -16,15 +15,23 @@ name, a bad --set, a graph over --max-nodes), 1 anything failing after that.
 import argparse
 import os
 import sys
+import textwrap
 
-PROG = "chainrule draw"
+from autograd.value import FUNCTIONS
+from autograd.viz.options import RANKDIRS
 
-DESCRIPTION = """\
-Draw the computation graph of a formula with every gradient filled in.
+from . import arguments
+from .expression import ExpressionError, parse_assignments, parse_expression_with_names
+from .report import USAGE_ERROR, fail, say
 
-The formula may use numbers, names, + - * / **, unary minus and the functions
-exp log tanh sigmoid relu sin cos sqrt leaky_relu softplus abs. Give every name
-a value with --set."""
+COMMAND = "draw"
+
+DESCRIPTION = "Draw the computation graph of a formula with every gradient filled in.\n\n" + textwrap.fill(
+    "The formula may use numbers, names, + - * / **, unary minus and the functions "
+    + " ".join(FUNCTIONS)
+    + ". Give every name a value with --set.",
+    79,
+)
 
 EXAMPLES = """\
 examples:
@@ -33,11 +40,8 @@ examples:
   chainrule draw "sigmoid(a*b)" --set a=1 b=-2 --html page.html --rankdir TB"""
 
 
-def add_draw_command(subparsers):
-    """Add the ``draw`` command to an ``argparse`` subparsers object; returns its parser.
-
-    The parser's default ``func`` is ``run_draw``, so ``args.func(args)`` runs it.
-    """
+def add_command(subparsers):
+    """Add the ``draw`` command to an ``argparse`` subparsers object; returns its parser."""
     parser = subparsers.add_parser(
         "draw",
         help="draw the graph of a formula, with its gradients",
@@ -46,41 +50,54 @@ def add_draw_command(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("expression", help='the formula, such as "tanh(x*w + b)" (quote it)')
-    parser.add_argument("--set", dest="assignments", metavar="NAME=VALUE", nargs="+", action="extend",
-                        default=[], help="the value of each name in the formula, such as x=2.0 w=-3.0")
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        metavar="NAME=VALUE",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="the value of each name in the formula, such as x=2.0 w=-3.0",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the SVG picture here ('-' for stdout)")
     parser.add_argument("--html", metavar="FILE", help="write a page that steps through the backward pass")
     parser.add_argument("--steps", action="store_true", help="print the backward pass as a table")
-    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                        help="left to right (LR, the default) or top to bottom (TB)")
+    parser.add_argument(
+        "--rankdir", choices=RANKDIRS, default="LR", help="left to right (LR, the default) or top to bottom (TB)"
+    )
     parser.add_argument("--fmt", default=".4f", help="number format, as in Python's format() (default .4f)")
-    parser.add_argument("--max-nodes", type=_max_nodes, default=None, metavar="N",
-                        help="refuse graphs with more Values than N (0: no limit; default 500, 100 for --html)")
-    parser.set_defaults(func=run_draw)
+    parser.add_argument(
+        "--max-nodes",
+        type=_max_nodes,
+        default=None,
+        metavar="N",
+        help="refuse graphs with more Values than N (0: no limit; default 500, 100 for --html)",
+    )
+    parser.set_defaults(parser=parser)
     return parser
 
 
-def run_draw(args) -> int:
+def run(args) -> int:
     """Run ``draw`` for parsed ``args``; returns the exit status."""
-    from .expression import ExpressionError, parse_assignments, parse_expression_with_names
+    from autograd.viz.drawing import DEFAULT_MAX_NODES as PICTURE_MAX
+    from autograd.viz.drawing import graph_order, render_svg
+    from autograd.viz.options import check_fmt
+    from autograd.viz.page import DEFAULT_MAX_NODES as PAGE_MAX
+    from autograd.viz.page import backward_page
+    from autograd.viz.steps import backward_steps
 
     try:
         variables = parse_assignments(args.assignments)
         root, used = parse_expression_with_names(args.expression, variables)
     except ExpressionError as error:
-        return _fail(str(error), 2)
+        return fail(COMMAND, str(error), USAGE_ERROR)
     unused = sorted(set(variables) - set(used))
     if unused:
-        _say(f"warning: --set {', '.join(unused)}: not in the expression")
-    from .steps import check_fmt
-
+        say(COMMAND, f"warning: --set {', '.join(unused)}: not in the expression")
     try:
         check_fmt(args.fmt)
     except ValueError:
-        return _fail(f"--fmt {args.fmt!r} is not a number format; try .4f or .3g", 2)
-
-    from .drawing import DEFAULT_MAX_NODES as PICTURE_MAX, graph_order
-    from .page import DEFAULT_MAX_NODES as PAGE_MAX
+        return fail(COMMAND, f"--fmt {args.fmt!r} is not a number format; try .4f or .3g", USAGE_ERROR)
 
     # Every size limit is checked before anything is written: a refusal leaves no half-done output.
     picture = args.output is not None or not (args.html or args.steps)
@@ -93,72 +110,48 @@ def run_draw(args) -> int:
             graph_order(root, limit)
         except ValueError as error:
             size = len(graph_order(root, None))
-            return _fail(f"too big for a {what}: {error} "
-                         f"On the command line: --max-nodes {size}, or --max-nodes 0 for no limit.", 2)
+            return fail(
+                COMMAND,
+                f"too big for a {what}: {error} "
+                f"On the command line: --max-nodes {size}, or --max-nodes 0 for no limit.",
+                USAGE_ERROR,
+            )
 
     root.backward()
     try:
         if args.steps:
-            from .steps import backward_steps
-
             print(backward_steps(root, fmt=args.fmt))
         if picture:
-            from .drawing import render_svg
-
             options = {"rankdir": args.rankdir, "fmt": args.fmt, "max_nodes": None}  # checked above
             if args.output in (None, "-"):
                 sys.stdout.write(render_svg(root, **options))
             else:
                 render_svg(root, args.output, **options)
-                _say(f"wrote {args.output}")
+                say(COMMAND, f"wrote {args.output}")
         if args.html:
-            from .page import backward_page
-
-            backward_page(root, args.html, rankdir=args.rankdir, fmt=args.fmt, max_nodes=None,
-                          title=f"Backward pass of {args.expression.strip()}")
-            _say(f"wrote {args.html}")
+            backward_page(
+                root,
+                args.html,
+                rankdir=args.rankdir,
+                fmt=args.fmt,
+                max_nodes=None,
+                title=f"Backward pass of {args.expression.strip()}",
+            )
+            say(COMMAND, f"wrote {args.html}")
     except BrokenPipeError:  # the reader of standard output left early (as `| head` does)
         # As Python's documentation advises: point stdout at devnull, so that the
         # final flush at exit does not fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as error:
-        return _fail(f"cannot write {error.filename or 'the output'}: {error.strerror}", 1)
+        return fail(COMMAND, f"cannot write {error.filename or 'the output'}: {error.strerror}")
     except RuntimeError as error:  # Graphviz could not render
-        return _fail(str(error), 1)
+        return fail(COMMAND, str(error))
     return 0
 
 
-def main(argv=None) -> int:
-    """``python -m autograd.cli draw ...``; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m autograd.cli", description="chainrule's drawing commands")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_draw_command(commands)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as done:  # --help (0) or a usage error (2), already printed
-        return done.code if isinstance(done.code, int) else 2
-    return args.func(args)
-
-
 def _max_nodes(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = arguments.whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
     return value
-
-
-def _say(message):
-    print(f"{PROG}: {message}", file=sys.stderr)
-
-
-def _fail(message, status):
-    _say(f"error: {message}")
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

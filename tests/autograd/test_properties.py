@@ -296,3 +296,29 @@ def test_programs_cover_every_operation():
         program = Program([0.7, -1.3], [(name, 0, 1), (name, 2, 0)], [3])
         _, nodes, output, _ = run_engine(program)
         assert len(nodes) == 4 and math.isfinite(output.data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(programs())
+def test_the_fast_backward_pass_equals_the_reference_loop_to_the_bit(program):
+    """``gradients`` (unrolled by arity) against ``reference_gradients`` (one loop over apply_rule)."""
+    from autograd.backprop import gradients, reference_gradients
+
+    _, _, output, _ = run_engine(program)
+    fast, reference = gradients(output), reference_gradients(output)
+    assert fast.keys() == reference.keys()
+    for node, g in reference.items():
+        assert fast[node] == g or (math.isnan(fast[node]) and math.isnan(g)), node
+
+
+@settings(max_examples=40, deadline=None)
+@given(programs(max_steps=8))
+def test_the_fast_pass_equals_the_reference_loop_with_create_graph(program):
+    from autograd.backprop import gradients, reference_gradients
+
+    _, _, output, _ = run_engine(program)
+    fast = gradients(output, Value(1.0), create_graph=True)
+    reference = reference_gradients(output, Value(1.0), create_graph=True)
+    assert fast.keys() == reference.keys()
+    for node, g in reference.items():
+        assert as_float(fast[node]) == as_float(g)

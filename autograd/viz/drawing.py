@@ -23,28 +23,27 @@ from pathlib import Path
 
 import graphviz
 
-from .backprop import topological_order
+from ..graph import topological_order
+from ..value import Value
+from .options import check_options
 from .render import dot_to_svg
-from .steps import check_fmt
-from .value import Value
 
-RANKDIRS = ("LR", "TB")
 DEFAULT_MAX_NODES = 500
 
 # Colours (Tailwind's palette): calm for the graph, warm for what is happening now.
-LEAF_FILL = "#dbeafe"      # inputs and parameters: light blue
-INNER_FILL = "#ffffff"     # intermediate results
-ROOT_FILL = "#dcfce7"      # the output: light green
+LEAF_FILL = "#dbeafe"  # inputs and parameters: light blue
+INNER_FILL = "#ffffff"  # intermediate results
+ROOT_FILL = "#dcfce7"  # the output: light green
 BORDER = "#374151"
 OP_FILL = "#f3f4f6"
 OP_BORDER = "#6b7280"
 EDGE = "#6b7280"
 CONSTANT_TEXT = "#4b5563"
-PENDING_TEXT = "#9ca3af"   # a node the backward pass has not reached yet
-CURRENT_FILL = "#fde68a"   # the node whose gradient is being passed on
+PENDING_TEXT = "#9ca3af"  # a node the backward pass has not reached yet
+CURRENT_FILL = "#fde68a"  # the node whose gradient is being passed on
 CURRENT_BORDER = "#b45309"
 RECEIVING_FILL = "#fed7aa"  # the inputs receiving a share of it
-FLOW = "#dc2626"           # the edges the gradient flows back along
+FLOW = "#dc2626"  # the edges the gradient flows back along
 
 FONT = "Arial"  # known to every browser (or aliased), and to both renderers' width tables
 NUMBER_FONT = "Courier"  # equal-width digits line numbers up; written as "Courier,monospace"
@@ -119,7 +118,7 @@ def render_svg(root, path=None, **draw_options) -> str:
     return svg
 
 
-# -- the pieces, shared with steps.py -------------------------------------------
+# -- the pieces, shared with steps.py and page.py -------------------------------------------
 
 
 def graph_order(root, max_nodes=DEFAULT_MAX_NODES):
@@ -140,16 +139,6 @@ def graph_order(root, max_nodes=DEFAULT_MAX_NODES):
     return order
 
 
-def check_rankdir(rankdir):
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, not {rankdir!r}")
-
-
-def check_options(rankdir, fmt):
-    check_rankdir(rankdir)
-    check_fmt(fmt)
-
-
 def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranksep="0.3", stacked=False):
     """Draw the Values in ``order`` (a topological order) as a ``GraphDrawing``.
 
@@ -168,8 +157,14 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
         name="chainrule",
         # nslimit caps network-simplex passes: the same layout for ordinary graphs, but a Value
         # used at many depths (x + x + ... + x) takes a fraction of a second instead of minutes.
-        graph_attr={"rankdir": rankdir, "nodesep": "0.2", "ranksep": ranksep, "bgcolor": "white",
-                    "nslimit": "5", "nslimit1": "5"},
+        graph_attr={
+            "rankdir": rankdir,
+            "nodesep": "0.2",
+            "ranksep": ranksep,
+            "bgcolor": "white",
+            "nslimit": "5",
+            "nslimit1": "5",
+        },
         node_attr={"fontname": FONT, "fontsize": "12", "color": BORDER},
         edge_attr={"color": EDGE, "arrowsize": "0.6"},
     )
@@ -204,8 +199,16 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
 
         if not node.op:
             continue
-        op_attrs = {"shape": "ellipse", "style": "filled", "fillcolor": OP_FILL, "color": OP_BORDER,
-                    "margin": "0.04,0.02", "height": "0.3", "width": "0.3", "fontsize": "14"}
+        op_attrs = {
+            "shape": "ellipse",
+            "style": "filled",
+            "fillcolor": OP_FILL,
+            "color": OP_BORDER,
+            "margin": "0.04,0.02",
+            "height": "0.3",
+            "width": "0.3",
+            "fontsize": "14",
+        }
         flowing = i == style.current and style.flowing
         if flowing:
             op_attrs.update(fillcolor=CURRENT_FILL, color=CURRENT_BORDER, penwidth="2.5")
@@ -223,12 +226,23 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
                     # Padded with escaped ASCII spaces: WebAssembly Graphviz guesses any other
                     # character's width from its UTF-8 length, which would move things about.
                     text = style.shares[k] if flowing and k in style.shares else ""
-                    edge.update(label=escape_record_text(text) + "\\ " * (width - len(text)),
-                                fontcolor=FLOW, fontname=NUMBER_FONT, fontsize="12")
+                    edge.update(
+                        label=escape_record_text(text) + "\\ " * (width - len(text)),
+                        fontcolor=FLOW,
+                        fontname=NUMBER_FONT,
+                        fontsize="12",
+                    )
                 dot.edge(f"v{index[x]}", f"op{i}", **edge)
             else:
-                dot.node(f"c{i}_{k}", escape_record_text(repr(x)), shape="plaintext",
-                         fontcolor=CONSTANT_TEXT, fontname=NUMBER_FONT, height="0.2", width="0.2")
+                dot.node(
+                    f"c{i}_{k}",
+                    escape_record_text(repr(x)),
+                    shape="plaintext",
+                    fontcolor=CONSTANT_TEXT,
+                    fontname=NUMBER_FONT,
+                    height="0.2",
+                    width="0.2",
+                )
                 dot.edge(f"c{i}_{k}", f"op{i}", style="dashed")
     return dot
 

@@ -1,4 +1,4 @@
-"""``chainrule train`` (``nn/cli.py``): files written, scores printed, mistakes answered with status 2."""
+"""``chainrule train`` (``chainrule/train.py``): files written, scores printed, mistakes answered with status 2."""
 
 import json
 import os
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import nn
-from nn.cli import main
+from chainrule.program import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
 SMALL = ["--samples", "60", "--layers", "4", "--epochs", "3", "--no-progress", "--resolution", "10"]
 
@@ -152,9 +152,10 @@ def test_an_interrupted_run_still_writes_what_it_learnt(capsys, tmp_path, monkey
     assert len(json.loads((tmp_path / "history.json").read_text())["loss"]) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="needs POSIX signals")
 def test_ctrl_c_in_a_real_run_ends_training_and_keeps_the_files(tmp_path):
-    command = [sys.executable, "-m", "nn.cli", "train", "--epochs", "100000", "--samples", "40", "--layers", "4",
+    command = [sys.executable, "-m", "chainrule", "train", "--epochs", "100000", "--samples", "40", "--layers", "4",
                "--resolution", "10", "--out", str(tmp_path)]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     training = threading.Event()
@@ -208,10 +209,10 @@ def test_help_lists_both_commands_and_exits_0(capsys):
     assert main([]) == 2  # a command is required
 
 
-def test_the_console_script_is_nn_cli_main():
+def test_the_console_script_is_the_program_s_main():
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "chainrule"]
-    assert script.value == "nn.cli:main"
-    result = subprocess.run([sys.executable, "-m", "nn.cli", "train", "--layers", "16,x"], cwd=REPO,
+    assert script.value == "chainrule.program:main"
+    result = subprocess.run([sys.executable, "-m", "chainrule", "train", "--layers", "16,x"], cwd=REPO,
                             capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 2 and "'x' is not a whole number" in result.stderr
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, gradients
-from autograd.cli import add_draw_command, main, run_draw
-from autograd.expression import ExpressionError, parse_assignments, parse_expression, parse_expression_with_names
+from chainrule import draw
+from chainrule.expression import ExpressionError, parse_assignments, parse_expression, parse_expression_with_names
+from chainrule.program import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
 NEURON = ["draw", "tanh(x*w + b)", "--set", "x=2.0", "w=-3.0", "b=6.88"]
 
@@ -38,11 +39,26 @@ def test_an_expression_builds_the_graph_with_labelled_leaves():
 def test_every_allowed_piece_works():
     v = {"x": 0.5, "y": 2.0}
     cases = {
-        "x + y - 1": 1.5, "x * y / 4": 0.25, "y ** 3": 8.0, "2 ** y": 4.0, "-x": -0.5, "+x": 0.5, "--x": 0.5,
-        "exp(x)": math.exp(0.5), "log(y)": math.log(2.0), "sigmoid(x)": 1 / (1 + math.exp(-0.5)),
-        "relu(-x)": 0.0, "sin(x) + cos(x)": math.sin(0.5) + math.cos(0.5), "sqrt(y)": math.sqrt(2.0),
-        "leaky_relu(-y)": -0.02, "leaky_relu(-y, 0.5)": -1.0, "leaky_relu(-y, slope=0.25)": -0.5,
-        "softplus(x)": math.log1p(math.exp(0.5)), "abs(-y)": 2.0, "1e-3 * 1_000": 1.0, "x*x*x": 0.125,
+        "x + y - 1": 1.5,
+        "x * y / 4": 0.25,
+        "y ** 3": 8.0,
+        "2 ** y": 4.0,
+        "-x": -0.5,
+        "+x": 0.5,
+        "--x": 0.5,
+        "exp(x)": math.exp(0.5),
+        "log(y)": math.log(2.0),
+        "sigmoid(x)": 1 / (1 + math.exp(-0.5)),
+        "relu(-x)": 0.0,
+        "sin(x) + cos(x)": math.sin(0.5) + math.cos(0.5),
+        "sqrt(y)": math.sqrt(2.0),
+        "leaky_relu(-y)": -0.02,
+        "leaky_relu(-y, 0.5)": -1.0,
+        "leaky_relu(-y, slope=0.25)": -0.5,
+        "softplus(x)": math.log1p(math.exp(0.5)),
+        "abs(-y)": 2.0,
+        "1e-3 * 1_000": 1.0,
+        "x*x*x": 0.125,
         "tanh(1)": math.tanh(1.0),
     }
     for text, expected in cases.items():
@@ -55,36 +71,39 @@ def test_every_allowed_piece_works():
     assert square.parents[0] is square.parents[1]  # one name, one Value
 
 
-@pytest.mark.parametrize("text, message", [
-    ("x.__class__", "not allowed: attribute access"),
-    ("__import__('os')", "not allowed: calling __import__()"),
-    ("__import__('os').system('echo hacked')", "not allowed: calling attribute access"),
-    ("x[0]", "not allowed: subscripts"),
-    ("lambda: x", "not allowed: lambda"),
-    ("x % 2", "not allowed: the operator %"),
-    ("x // 2", "not allowed: the operator //"),
-    ("x < 2", "not allowed: comparisons"),
-    ("[x]", "not allowed: lists"),
-    ("'text'", "not allowed: the constant 'text'"),
-    ("True", "not allowed: the constant True"),
-    ("1j", "not allowed: the constant 1j"),
-    ("(x := 2)", "not allowed: assignment"),
-    ("f'{x}'", "not allowed: f-strings"),
-    ("eval('1')", "not allowed: calling eval()"),
-    ("x.tanh()", "not allowed: calling attribute access"),
-    ("tanh", "tanh is a function: call it"),
-    ("tanh(x, x)", "tanh() takes one argument"),
-    ("tanh(x=1)", "tanh() takes no keyword 'x'"),
-    ("leaky_relu(x, slope=x)", "slope of leaky_relu() must be a number"),
-    ("z + 1", "name 'z' is not defined: give it a value with --set z=NUMBER"),
-    ("x +", "syntax error"),
-    ("", "the expression is empty"),
-    ("x; import os", "syntax error"),
-    ("log(-x)", "log() of -1.0: the input must be positive"),
-    ("x / 0", "division by zero"),
-    ("1" + "0" * 400, "too large for a float"),  # an int literal no float can hold
-    ("(" * 300 + "x" + ")" * 300, ""),  # deep, but fine or refused: never a crash
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x.__class__", "not allowed: attribute access"),
+        ("__import__('os')", "not allowed: calling __import__()"),
+        ("__import__('os').system('echo hacked')", "not allowed: calling attribute access"),
+        ("x[0]", "not allowed: subscripts"),
+        ("lambda: x", "not allowed: lambda"),
+        ("x % 2", "not allowed: the operator %"),
+        ("x // 2", "not allowed: the operator //"),
+        ("x < 2", "not allowed: comparisons"),
+        ("[x]", "not allowed: lists"),
+        ("'text'", "not allowed: the constant 'text'"),
+        ("True", "not allowed: the constant True"),
+        ("1j", "not allowed: the constant 1j"),
+        ("(x := 2)", "not allowed: assignment"),
+        ("f'{x}'", "not allowed: f-strings"),
+        ("eval('1')", "not allowed: calling eval()"),
+        ("x.tanh()", "not allowed: calling attribute access"),
+        ("tanh", "tanh is a function: call it"),
+        ("tanh(x, x)", "tanh() takes one argument"),
+        ("tanh(x=1)", "tanh() takes no keyword 'x'"),
+        ("leaky_relu(x, slope=x)", "slope of leaky_relu() must be a number"),
+        ("z + 1", "name 'z' is not defined: give it a value with --set z=NUMBER"),
+        ("x +", "syntax error"),
+        ("", "the expression is empty"),
+        ("x; import os", "syntax error"),
+        ("log(-x)", "log() of -1.0: the input must be positive"),
+        ("x / 0", "division by zero"),
+        ("1" + "0" * 400, "too large for a float"),  # an int literal no float can hold
+        ("(" * 300 + "x" + ")" * 300, ""),  # deep, but fine or refused: never a crash
+    ],
+)
 def test_anything_else_is_refused_with_a_clear_message(text, message):
     if not message:
         try:
@@ -96,20 +115,24 @@ def test_anything_else_is_refused_with_a_clear_message(text, message):
         parse_expression(text, {"x": 1.0})
 
 
-@pytest.mark.parametrize("constants, with_x, x, expected", [
-    ("10.0 ** 400", "x ** 400", 10.0, math.inf),  # overflow gives inf, as the engine's ** does
-    ("(-10.0) ** 401", "x ** 401", -10.0, -math.inf),
-    ("2.0 ** 0.5", "x ** 0.5", 2.0, math.sqrt(2.0)),
-    ("1 / 0", "x / 0", 1.0, "division by zero: 1.0 / 0.0"),
-    ("0 ** -1", "x ** -1", 0.0, "zero cannot be raised to a negative power"),
-    ("(-8) ** 0.5", "x ** 0.5", -8.0, "a negative base needs a whole-number exponent"),
-])
+@pytest.mark.parametrize(
+    "constants, with_x, x, expected",
+    [
+        ("10.0 ** 400", "x ** 400", 10.0, math.inf),  # overflow gives inf, as the engine's ** does
+        ("(-10.0) ** 401", "x ** 401", -10.0, -math.inf),
+        ("2.0 ** 0.5", "x ** 0.5", 2.0, math.sqrt(2.0)),
+        ("1 / 0", "x / 0", 1.0, "division by zero: 1.0 / 0.0"),
+        ("0 ** -1", "x ** -1", 0.0, "zero cannot be raised to a negative power"),
+        ("(-8) ** 0.5", "x ** 0.5", -8.0, "a negative base needs a whole-number exponent"),
+    ],
+)
 def test_constants_fold_as_the_engine_computes_values(constants, with_x, x, expected):
     def outcome(text):
         try:
             return parse_expression(text, {"x": x}).data
         except ExpressionError as error:
             return str(error)
+
     assert outcome(constants) == outcome(with_x)
     if isinstance(expected, str):
         assert expected in outcome(constants)
@@ -134,9 +157,15 @@ def test_very_long_or_deeply_nested_input_is_refused_not_crashed():
 
 def test_set_values_are_checked():
     assert parse_assignments(["x=2", " w = -3.5 ", "b=1e-3"]) == {"x": 2.0, "w": -3.5, "b": 0.001}
-    for bad, message in [("x", "expected NAME=NUMBER"), ("x=abc", "'abc' is not a number"),
-                         ("1x=2", "is not a name"), ("x=nan", "must be finite"), ("x=inf", "must be finite"),
-                         ("tanh=1", "is a function"), ("x.y=1", "is not a name")]:
+    for bad, message in [
+        ("x", "expected NAME=NUMBER"),
+        ("x=abc", "'abc' is not a number"),
+        ("1x=2", "is not a name"),
+        ("x=nan", "must be finite"),
+        ("x=inf", "must be finite"),
+        ("tanh=1", "is a function"),
+        ("x.y=1", "is not a name"),
+    ]:
         with pytest.raises(ExpressionError, match=message):
             parse_assignments([bad])
     with pytest.raises(ExpressionError, match="set twice"):
@@ -179,22 +208,25 @@ def test_steps_alone_print_only_the_table(capsys):
     assert "<svg" not in out and "∂L/∂input so far" in out and out.rstrip().endswith("7.0000")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["draw", "x.__class__", "--set", "x=1"], "not allowed: attribute access"),
-    (["draw", "__import__('os')"], "not allowed: calling __import__()"),
-    (["draw", "lambda: 0"], "not allowed: lambda"),
-    (["draw", "x[0]", "--set", "x=1"], "not allowed: subscripts"),
-    (["draw", "x + y", "--set", "x=1"], "name 'y' is not defined"),
-    (["draw", "x +", "--set", "x=1"], "syntax error"),
-    (["draw", "x", "--set", "x=two"], "'two' is not a number"),
-    (["draw", "x", "--set", "x"], "expected NAME=NUMBER"),
-    (["draw", "x", "--set", "x=1", "--fmt", "q"], "not a number format"),
-    (["draw", "log(x)", "--set", "x=-1"], "log() of -1.0"),
-    (["draw", "x", "--rankdir", "RL"], "invalid choice: 'RL'"),
-    (["draw", "x", "--max-nodes", "-1"], "must be 0 (no limit) or more"),
-    (["draw"], "the following arguments are required: expression"),
-    (["paint", "x"], "invalid choice: 'paint'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["draw", "x.__class__", "--set", "x=1"], "not allowed: attribute access"),
+        (["draw", "__import__('os')"], "not allowed: calling __import__()"),
+        (["draw", "lambda: 0"], "not allowed: lambda"),
+        (["draw", "x[0]", "--set", "x=1"], "not allowed: subscripts"),
+        (["draw", "x + y", "--set", "x=1"], "name 'y' is not defined"),
+        (["draw", "x +", "--set", "x=1"], "syntax error"),
+        (["draw", "x", "--set", "x=two"], "'two' is not a number"),
+        (["draw", "x", "--set", "x"], "expected NAME=NUMBER"),
+        (["draw", "x", "--set", "x=1", "--fmt", "q"], "not a number format"),
+        (["draw", "log(x)", "--set", "x=-1"], "log() of -1.0"),
+        (["draw", "x", "--rankdir", "RL"], "invalid choice: 'RL'"),
+        (["draw", "x", "--max-nodes", "-1"], "must be 0 (no limit) or more"),
+        (["draw"], "the following arguments are required: expression"),
+        (["paint", "x"], "invalid choice: 'paint'"),
+    ],
+)
 def test_mistakes_exit_2_with_a_message_on_stderr(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # so that we can see nothing gets written
     assert main(argv) == 2
@@ -215,7 +247,9 @@ def test_a_graph_over_max_nodes_exits_2_saying_how_to_draw_it(tmp_path, capsys):
     assert "too big for a page: this graph has 121 nodes (Values), more than max_nodes=100" in err
     assert "--max-nodes 121" in err and not (tmp_path / "p.html").exists()
     both = ["-o", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.html")]
-    assert main(["draw", chain, "--set", "x=1", *both]) == 2  # the page's limit is checked before the picture is written
+    assert (
+        main(["draw", chain, "--set", "x=1", *both]) == 2
+    )  # the page's limit is checked before the picture is written
     assert "too big for a page" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
     assert main(["draw", chain, "--set", "x=1", "-o", str(tmp_path / "g.svg")]) == 0  # pictures: 500
     assert main(["draw", chain, "--set", "x=1", "--max-nodes", "0", "-o", str(tmp_path / "g.svg")]) == 0
@@ -239,19 +273,32 @@ def test_help_exits_0(capsys):
 def test_another_program_can_mount_the_draw_command(tmp_path):
     parser = argparse.ArgumentParser(prog="chainrule")
     commands = parser.add_subparsers(dest="command")
-    assert add_draw_command(commands).prog == "chainrule draw"
+    assert draw.add_command(commands).prog == "chainrule draw"
     args = parser.parse_args(NEURON + ["-o", str(tmp_path / "g.svg")])
-    assert args.func is run_draw and run_draw(args) == 0
+    assert draw.run(args) == 0
     assert (tmp_path / "g.svg").exists()
 
 
-def test_python_dash_m_autograd_cli(tmp_path):
+def test_python_dash_m_chainrule_draw_does_not_load_nn(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = tmp_path / "graph.svg"
-    done = subprocess.run([sys.executable, "-m", "autograd.cli", *NEURON, "-o", str(out), "--steps"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", *NEURON, "-o", str(out), "--steps"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "v3 = x * w" in done.stdout and "grad -1.5029" in svg_texts(out.read_text(encoding="utf-8"))
-    bad = subprocess.run([sys.executable, "-m", "autograd.cli", "draw", "__import__('os').getcwd()"],
-                         env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "chainrule", "draw", "__import__('os').getcwd()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "not allowed" in bad.stderr and bad.stdout == ""
+    probe = "import sys; from chainrule import draw; print(any(m == 'nn' or m.startswith('nn.') for m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert loaded.stdout.strip() == "False", loaded.stderr

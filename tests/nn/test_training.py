@@ -17,7 +17,8 @@ import autograd
 import nn
 from nn import MLP, SGD, Adam, bce_with_logits_loss, linear_decay, mse_loss
 from nn.data import batches, circles, digits, moons, sine, train_test_split, xor
-from nn.training import History, accuracy, evaluate, fit, outputs, predict, r2_score
+from nn.scoring import accuracy, evaluate, outputs, predict, r2_score
+from nn.training import History, fit
 
 
 def _sgd(model, lr=0.1, momentum=0.9):
@@ -392,3 +393,33 @@ def test_a_known_loss_passed_as_a_function_keeps_its_accuracy():
     by_function = nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss=nn.bce_with_logits_loss, epochs=1, progress=False)
     assert by_function.accuracy == by_name.accuracy
     assert by_function.accuracy[0] is not None
+
+
+def test_a_bare_layer_of_one_output_is_scored_alike_by_fit_and_accuracy():
+    """A ``Layer(n, 1)`` returns a list of one score: fit, accuracy and predict all read it as one score."""
+    from nn import Layer, mse_loss
+
+    X, y = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]], [1, 0, 1, 0]
+    layer = Layer(2, 1, activation="linear", seed=0)
+
+    def loss(outputs, targets):  # a custom loss on lists of one output
+        return mse_loss([o[0] for o in outputs], targets)
+
+    history = fit(layer, X, y, loss=loss, epochs=1, progress=False, accuracy=True,
+                  optimizer=nn.SGD(layer.parameters(), lr=1e-12))  # fmt: skip
+    assert history.accuracy[0] == accuracy(layer, X, y)
+    assert predict(layer, X) == [1 if layer(x)[0].data > 0 else 0 for x in X]
+
+
+def test_an_mlp_calls_each_layer_so_a_subclass_is_not_skipped():
+    calls = []
+
+    class CountingLayer(nn.Layer):
+        def __call__(self, x):
+            calls.append(len(x))
+            return super().__call__(x)
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.layers = [CountingLayer(2, 3, seed=1), CountingLayer(3, 1, seed=2)]
+    model([0.5, -0.5])
+    assert calls == [2, 3]

@@ -29,8 +29,8 @@ import threading
 _ENV_VAR = "CHAINRULE_RENDERER"
 _CHOICES = ("auto", "dot", "wasm")
 
-_wasm = None                    # the loaded WebAssembly Graphviz, once needed
-_wasm_lock = threading.Lock()   # one instance, one render at a time
+_wasm = None  # the loaded WebAssembly Graphviz, once needed
+_wasm_lock = threading.Lock()  # one instance, one render at a time
 
 
 def renderer_name() -> str:
@@ -67,8 +67,10 @@ def dot_to_svg(source: str, timeout: float = 60.0) -> str:
 def _render_with_dot(source, timeout):
     try:
         done = subprocess.run(
-            ["dot", "-Tsvg"], input=source.encode("utf-8"),
-            capture_output=True, timeout=timeout,
+            ["dot", "-Tsvg"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"Graphviz 'dot' took longer than {timeout} s; gave up") from None

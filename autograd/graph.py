@@ -1,0 +1,86 @@
+"""What a graph node records, and the order in which to visit the nodes.
+
+A ``Node`` holds a number, its gradient, and how it was made: the name of the
+operation, the operation's rule from the formula sheet, and its operands.
+``Value`` (in ``value.py``) is a Node that knows arithmetic; this module needs
+none of that, so the graph walks below depend on nothing but the record.
+
+Where the operands go: a node made from one or two operands keeps them in two
+slots of its own, ``_first`` and ``_second`` (``_second`` is None for a function
+of one input), so a node is a single object. The fused ``sum`` and ``dot``,
+which take many operands, keep a tuple in ``_first`` and the marker ``MANY`` in
+``_second``. Code outside this module reads them through ``operands``.
+"""
+
+from typing import Any
+
+MANY = object()  # marks a node whose operands are a tuple in _first (sum and dot)
+
+
+def operands_of(first, second):
+    """A node's operands as a tuple, from its two operand slots."""
+    if second is MANY:
+        return first
+    if second is None:
+        return () if first is None else (first,)
+    return (first, second)
+
+
+class Node:
+    """One number in a graph and the record of how it was computed."""
+
+    __slots__ = ("data", "grad", "label", "op", "_rule", "_first", "_second")
+
+    data: float  # the number
+    grad: Any  # d(output)/d(this node): a float, or a Value after backward(create_graph=True)
+    label: str  # a name to show in pictures, "" for none
+    op: str  # the operation that made it ("+", "tanh", ...), "" for a leaf
+    _rule: Any  # the operation's rule from derivatives.py, None for a leaf
+    _first: Any  # the operands: see the module's docstring
+    _second: Any
+
+    @property
+    def operands(self):
+        """Everything this node was computed from, in order: nodes and float constants."""
+        return operands_of(self._first, self._second)
+
+    @property
+    def parents(self):
+        """The nodes this one was computed from, in order (constants left out)."""
+        return tuple(x for x in self.operands if isinstance(x, Node))
+
+    @property
+    def constants(self):
+        """The plain numbers this one was computed from, such as the 2.0 in ``x * 2.0``."""
+        return tuple(x for x in self.operands if not isinstance(x, Node))
+
+
+_OPERANDS_DONE = object()  # a marker on the stack of topological_order
+
+
+def topological_order(root):
+    """Every Value ``root`` depends on, each after all of its parents; ``root`` last.
+
+    Depth-first, with an explicit stack instead of recursion, so a graph may
+    be millions of operations deep.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"topological_order() needs a Value, not {type(root).__name__}")
+    order = []
+    expanded = set()  # nodes whose operands have been put on the stack
+    waiting: list[Node] = []  # expanded nodes whose operands are not all in `order` yet
+    stack: list[Any] = [root]  # Values, and the marker _OPERANDS_DONE
+    while stack:
+        node = stack.pop()
+        if node is _OPERANDS_DONE:  # the node expanded last has all its operands placed
+            order.append(waiting.pop())
+            continue
+        if node in expanded:  # pushed twice by two consumers: placed already
+            continue
+        expanded.add(node)
+        waiting.append(node)
+        stack.append(_OPERANDS_DONE)  # popped once everything pushed below is done
+        for x in node.operands:
+            if type(x) is not float and x not in expanded:  # constants are always floats
+                stack.append(x)
+    return order
