@@ -213,13 +213,7 @@ def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
     from sklearn.model_selection import train_test_split as split
 
     X, y = examples(X, y)
-    if (
-        isinstance(test_fraction, bool)
-        or not isinstance(test_fraction, numbers.Real)
-        or not 0 < float(test_fraction) < 1
-    ):
-        raise ValueError(f"test_fraction must be a number between 0 and 1, got {test_fraction!r}")
-    n_test = math.ceil(float(test_fraction) * len(X))
+    n_test = math.ceil(_fraction(test_fraction, "test_fraction") * len(X))
     if n_test >= len(X):
         raise ValueError(f"test_fraction={test_fraction} leaves no example to train on ({len(X)} in all)")
     labels = all(isinstance(label, numbers.Integral) for label in y)
@@ -249,12 +243,12 @@ def train_validation_split(items, validation_fraction=0.1, seed=0):
     if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
         raise TypeError(f"items must be a list, not {type(items).__name__}")
     items = list(items)
-    fraction = validation_fraction
-    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
-        raise ValueError(f"validation_fraction must be a number between 0 and 1, got {fraction!r}")
+    fraction = _fraction(validation_fraction, "validation_fraction")
     n_validation = math.ceil(fraction * len(items))
     if len(items) < 2 or n_validation >= len(items):
-        raise ValueError(f"cannot split {len(items)} item(s) into two non-empty parts with {fraction=}")
+        raise ValueError(
+            f"cannot split {len(items)} item(s) into two non-empty parts with validation_fraction={fraction}"
+        )
     order = list(range(len(items)))
     make_rng(_seed(seed)).shuffle(order)
     cut = len(items) - n_validation
@@ -302,6 +296,13 @@ def _noise(noise, what="noise"):
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) < math.inf:
         raise ValueError(f"{what} must be a number >= 0, got {noise!r}")
     return float(noise)
+
+
+def _fraction(x, what):
+    """A share strictly between 0 and 1, as a float."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 < float(x) < 1:
+        raise ValueError(f"{what} must be a number between 0 and 1, got {x!r}")
+    return float(x)
 
 
 def _seed(seed):

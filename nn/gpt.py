@@ -95,9 +95,9 @@ class KVCache:
     """
 
     def __init__(self, n_layer, n_head):
-        self.keys = [[[] for _ in range(n_head)] for _ in range(n_layer)]
-        self.values = [[[] for _ in range(n_head)] for _ in range(n_layer)]
-        self.attention = [[] for _ in range(n_layer)]
+        self.keys: list[list[list[list[Value]]]] = [[[] for _ in range(n_head)] for _ in range(n_layer)]
+        self.values: list[list[list[list[Value]]]] = [[[] for _ in range(n_head)] for _ in range(n_layer)]
+        self.attention: list[list[list[list[float]]]] = [[] for _ in range(n_layer)]
 
     def __len__(self):
         """How many positions have been read."""
@@ -165,7 +165,9 @@ class GPT(Module):
         self.n_embd = count(n_embd, "n_embd")
         self.n_head = count(n_head, "n_head")
         if self.n_embd % self.n_head:
-            raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head}): heads split it evenly")
+            raise ValueError(
+                f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head}): heads split it evenly"
+            )
         init_std = number_in(init_std, "init_std", low=0.0, low_open=True)
         rng = make_rng(seed)
         vocab = self.tokenizer.vocab_size
@@ -240,7 +242,10 @@ class GPT(Module):
                 self.next_logits(token, cache)
         n = len(tokens)
         return [
-            [[row[head] + [0.0] * (n - len(row[head])) for row in cache.attention[layer]] for head in range(self.n_head)]
+            [
+                [row[head] + [0.0] * (n - len(row[head])) for row in cache.attention[layer]]
+                for head in range(self.n_head)
+            ]
             for layer in range(self.n_layer)
         ]
 

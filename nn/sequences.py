@@ -161,14 +161,15 @@ def train_sequences(
     history = SequenceHistory()
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     started = time.perf_counter()
-    order, position = [], 0
+    order: list[int] = []
+    position = 0
     with progress_bar(progress, steps) as bar, sigint_stops() as stop:
         say = print if bar is None else bar.write
         try:
             for step in range(steps):
                 if schedule is not None:
                     schedule(optimizer, step)
-                batch = []
+                batch: list[list[int]] = []
                 while len(batch) < batch_size:
                     if position == len(order):
                         order, position = list(range(len(sequences))), 0

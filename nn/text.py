@@ -83,9 +83,10 @@ class CharTokenizer:
         """``token`` as an int, if it is an id of this vocabulary; else a clear error."""
         if isinstance(token, bool) or not isinstance(token, numbers.Integral):
             raise TypeError(f"a token id must be an int, not {type(token).__name__}")
+        token = int(token)
         if not 0 <= token < self.vocab_size:
             raise ValueError(f"token {token} is outside the vocabulary (ids 0 to {self.vocab_size - 1})")
-        return int(token)
+        return token
 
     def __len__(self):
         return self.vocab_size

@@ -18,8 +18,12 @@ def quadratic_loss(params, targets):
 
 @pytest.mark.parametrize(
     "settings",
-    [dict(), dict(lr=0.05, weight_decay=0.1), dict(lr=0.02, betas=(0.85, 0.99), eps=1e-6, weight_decay=0.3),
-     dict(lr=0.01, weight_decay=0.0)],  # fmt: skip
+    [
+        dict(),
+        dict(lr=0.05, weight_decay=0.1),
+        dict(lr=0.02, betas=(0.85, 0.99), eps=1e-6, weight_decay=0.3),
+        dict(lr=0.01, weight_decay=0.0),
+    ],  # fmt: skip
     ids=["defaults", "decay", "custom", "no_decay"],
 )
 def test_adamw_matches_torch_step_by_step(torch, settings):

@@ -157,6 +157,7 @@ def test_sampling_is_seeded_stops_at_the_boundary_and_respects_the_block():
     texts = [model.sample(temperature=t, seed=s) for t in (0.5, 1.0, 2.0) for s in range(20)]
     assert all(set(text) <= set("abcde") and len(text) <= model.block_size for text in texts)
     assert len(set(texts)) > 5
+
     # a model that never predicts the boundary still stops at the end of the block
     def never_the_boundary(token, cache):
         *letters, _ = GPT.next_logits(model, token, cache)
