@@ -31,6 +31,9 @@ from .optim import Adam, Optimizer
 from .progress import progress_bar, sigint_stops
 from .schedules import Schedule, cosine_decay, linear_decay
 
+# What the engine raises when a computation leaves the floats (log of a NaN, x / 0 ...).
+NUMERIC_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
 # How the rate changes over the run, by name; each ends at a tenth of the starting rate.
 SCHEDULES = {
     "linear": lambda steps: linear_decay(steps, final=0.1),
@@ -49,7 +52,8 @@ class SequenceHistory:
     - ``samples``: ``(steps taken, [texts])`` pairs, drawn every ``samples_every`` steps.
     - ``seconds``: the time of the whole run, validation and samples included.
     - ``steps``, and ``interrupted`` (Ctrl-C), ``diverged`` (the loss or a
-      gradient was no longer a finite number), ``stopped_early``
+      gradient was no longer a finite number, or the numbers grew so large
+      that the engine refused to go on), ``stopped_early``
       (a callback asked), as in ``fit``'s ``History``. Unlike ``fit``, a
       step whose loss or gradient is not finite is not applied, so the model
       stays finite and can be saved.
@@ -178,31 +182,31 @@ def train_sequences(
                     position += 1
                 try:
                     loss = autograd.sum(model.loss(sequence) for sequence in batch) / len(batch)
-                except (ValueError, ZeroDivisionError):
-                    if _finite(parameters):
-                        raise
-                    history.diverged = True  # the engine refuses to take the log of a NaN
+                    if not math.isfinite(loss.data):
+                        history.diverged = True
+                        break
+                    optimizer.zero_grad()
+                    loss.backward()
+                    if not _finite_gradients(parameters):
+                        history.diverged = True  # a step along an infinite gradient would ruin the model
+                        break
+                    optimizer.step()
+                    history.steps += 1
+                    history.loss.append(loss.data)
+                    history.lr.append(optimizer.lr)
+                    done = history.steps
+                    if validation is not None and (done == steps or (eval_every and done % eval_every == 0)):
+                        history.val_loss.append(sequence_loss(model, validation))
+                        history.val_steps.append(done)
+                    if samples_every and done % samples_every == 0:
+                        drawn = [model.sample(temperature, seed=rng) for _ in range(samples)]
+                        history.samples.append((done, drawn))
+                        say(f"step {done}: {', '.join(text or '(empty)' for text in drawn)}")
+                except NUMERIC_ERRORS:
+                    if history.steps == 0:
+                        raise  # nothing was trained yet: the model itself cannot compute its loss
+                    history.diverged = True  # numbers grew past float range: the engine refuses log(nan) and such
                     break
-                if not math.isfinite(loss.data):
-                    history.diverged = True
-                    break
-                optimizer.zero_grad()
-                loss.backward()
-                if not _finite(parameters, "grad"):
-                    history.diverged = True  # a step along an infinite gradient would ruin the model
-                    break
-                optimizer.step()
-                history.steps += 1
-                history.loss.append(loss.data)
-                history.lr.append(optimizer.lr)
-                done = history.steps
-                if validation is not None and (done == steps or (eval_every and done % eval_every == 0)):
-                    history.val_loss.append(sequence_loss(model, validation))
-                    history.val_steps.append(done)
-                if samples_every and done % samples_every == 0:
-                    drawn = [model.sample(temperature, seed=rng) for _ in range(samples)]
-                    history.samples.append((done, drawn))
-                    say(f"step {done}: {', '.join(drawn)}")
                 if bar is not None:
                     bar.update()
                     bar.set_postfix_str(_postfix(history), refresh=False)
@@ -265,9 +269,8 @@ def _postfix(history):
     return ", ".join(parts)
 
 
-def _finite(parameters, attribute="data"):
-    """Whether every parameter's ``.data`` (or ``.grad``) is a finite number."""
-    return all(math.isfinite(getattr(p, attribute)) for p in parameters)
+def _finite_gradients(parameters):
+    return all(math.isfinite(p.grad) for p in parameters)
 
 
 def _recent_mean(losses, window=50):
