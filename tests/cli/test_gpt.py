@@ -19,6 +19,7 @@ def run(capsys, *argv):
     return status, out, err
 
 
+@pytest.mark.slow
 def test_a_run_writes_the_loss_curve_the_model_the_samples_and_the_history(capsys, tmp_path):
     status, out, err = run(capsys, *SMALL, "--out", str(tmp_path))
     assert status == 0, err
@@ -38,6 +39,7 @@ def test_a_run_writes_the_loss_curve_the_model_the_samples_and_the_history(capsy
     assert "1,328 parameters, with Adam(lr=0.01), linear schedule, 1 name(s) per step, 4 steps" in err
 
 
+@pytest.mark.slow
 def test_the_printed_validation_loss_is_the_saved_models(capsys, tmp_path):
     status, out, _ = run(capsys, *SMALL, "--seed", "3", "--out", str(tmp_path))
     assert status == 0
@@ -46,6 +48,7 @@ def test_the_printed_validation_loss_is_the_saved_models(capsys, tmp_path):
     assert f"validation loss {nn.sequence_loss(model, validation):.4f}" in out
 
 
+@pytest.mark.slow
 def test_adamw_a_cosine_schedule_and_batches_are_passed_on(capsys, tmp_path):
     status, _, err = run(capsys, *SMALL, "--optimizer", "adamw", "--weight-decay", "0.1", "--schedule", "cosine",
                          "--batch-size", "2", "--layers", "2", "--block-size", "14", "--out", str(tmp_path))  # fmt: skip
