@@ -30,6 +30,7 @@ from .checks import count
 from .optim import Adam, Optimizer
 from .progress import progress_bar, sigint_stops
 from .schedules import Schedule, cosine_decay, linear_decay
+from .training import History
 
 # What the engine raises when a computation leaves the floats (log of a NaN, x / 0 ...).
 NUMERIC_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -42,37 +43,29 @@ SCHEDULES = {
 }
 
 
-class SequenceHistory:
-    """What happened in ``train_sequences``, step by step.
+class SequenceHistory(History):
+    """What happened in ``train_sequences``: ``fit``'s ``History``, with one entry per step instead of per epoch.
 
-    - ``loss``, ``lr``: the batch's loss and the learning rate of every step taken.
+    - ``loss``, ``lr``, ``seconds``: the batch's loss, the learning rate and
+      the time of every step taken (validation and samples included).
     - ``val_loss`` at the steps ``val_steps`` (how many steps had been taken
       when the validation texts were scored): every ``eval_every`` steps and
       after the last one.
     - ``samples``: ``(steps taken, [texts])`` pairs, drawn every ``samples_every`` steps.
-    - ``seconds``: the time of the whole run, validation and samples included.
     - ``steps``, and ``interrupted`` (Ctrl-C), ``diverged`` (the loss or a
       gradient was no longer a finite number, or the numbers grew so large
-      that the engine refused to go on), ``stopped_early``
-      (a callback asked), as in ``fit``'s ``History``. Unlike ``fit``, a
-      step whose loss or gradient is not finite is not applied, so the model
-      stays finite and can be saved.
+      that the engine refused to go on), ``stopped_early`` (a callback
+      asked), as in ``fit``. Unlike ``fit``, a step whose loss or gradient is
+      not finite is not applied, so the model stays finite and can be saved.
+
+    ``accuracy``, ``val_accuracy`` and ``gradients`` stay empty: a language
+    model is judged by its loss.
     """
 
     def __init__(self):
-        self.loss = []
-        self.lr = []
-        self.val_loss = []
+        super().__init__(loss_name="cross_entropy")
         self.val_steps = []
         self.samples = []
-        self.seconds = 0.0
-        self.steps = 0
-        self.interrupted = False
-        self.diverged = False
-        self.stopped_early = False
-
-    def __len__(self):
-        return len(self.loss)
 
     def smoothed_loss(self, window=50):
         """The training loss averaged over the last ``window`` steps at every step (less noisy to read)."""
@@ -83,12 +76,6 @@ class SequenceHistory:
                 total -= self.loss[i - window]
             smoothed.append(total / min(i + 1, window))
         return smoothed
-
-    def to_dict(self):
-        """Everything as plain lists and numbers, ready for ``json.dump``."""
-        document = {key: (list(value) if isinstance(value, list) else value) for key, value in vars(self).items()}
-        document["samples"] = [[step, list(texts)] for step, texts in self.samples]
-        return document
 
     def __repr__(self):
         if not self.loss:
@@ -164,13 +151,13 @@ def train_sequences(
     parameters = model.parameters()
     history = SequenceHistory()
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
-    started = time.perf_counter()
     order: list[int] = []
     position = 0
     with progress_bar(progress, steps) as bar, sigint_stops() as stop:
         say = print if bar is None else bar.write
         try:
             for step in range(steps):
+                started = time.perf_counter()
                 if schedule is not None:
                     schedule(optimizer, step)
                 batch: list[list[int]] = []
@@ -202,6 +189,7 @@ def train_sequences(
                         drawn = [model.sample(temperature, seed=rng) for _ in range(samples)]
                         history.samples.append((done, drawn))
                         say(f"step {done}: {', '.join(text or '(empty)' for text in drawn)}")
+                    history.seconds.append(time.perf_counter() - started)
                 except NUMERIC_ERRORS:
                     if history.steps == 0:
                         raise  # nothing was trained yet: the model itself cannot compute its loss
@@ -218,7 +206,6 @@ def train_sequences(
                     break
         except KeyboardInterrupt:
             history.interrupted = True  # a second Ctrl-C, or one where no handler could be installed
-        history.seconds = time.perf_counter() - started
         if bar is not None and (history.interrupted or history.diverged):
             reason = "stopped by Ctrl-C" if history.interrupted else "diverged (the loss is not a finite number)"
             bar.write(f"training {reason} after {history.steps} steps; the model keeps every step")

@@ -7,6 +7,7 @@ import signal
 import pytest
 
 import autograd
+import nn
 from nn import GPT, SGD, Adam, CharTokenizer, cosine_decay, plots, sequence_loss, train_sequences
 
 TEXTS = ["ab", "abc", "ba", "cab", "bca", "aa", "cc", "abca"]
@@ -31,7 +32,9 @@ def test_training_lowers_the_loss_and_records_every_step():
     assert [step for step, _ in history.samples] == [20, 40]
     assert all(len(texts) == 3 and all(set(t) <= set("abc") for t in texts) for _, texts in history.samples)
     assert history.lr[0] == 0.01 and history.lr[-1] == pytest.approx(0.01 * (1 - 0.9 * 39 / 40))  # linear decay
-    assert history.seconds > 0 and not (history.interrupted or history.diverged or history.stopped_early)
+    assert len(history.seconds) == 40 and min(history.seconds) > 0
+    assert not (history.interrupted or history.diverged or history.stopped_early)
+    assert isinstance(history, nn.History) and history.accuracy == []
     assert repr(history).startswith("SequenceHistory(40 steps, loss ")
     document = history.to_dict()
     assert document["samples"][0][0] == 20 and document["val_steps"] == [10, 20, 30, 40]
