@@ -172,6 +172,8 @@ function showFormula(answer) {
       `<td class="num">${answer.values[name]}</td><td class="num grad">${shown}</td></tr>`);
   }
   $("#readout tbody").innerHTML = rows.join("");
+  $("#readout").dataset.text = answer.text; // what the table shows, for tests
+  $("#readout").dataset.values = JSON.stringify(answer.values);
   if (!document.body.dataset.ready) {
     timings.interactive = performance.now();
     document.body.dataset.ready = "formula";
@@ -181,31 +183,48 @@ function showFormula(answer) {
 
 function makeSliders(names) {
   const box = $("#sliders");
-  const have = [...box.querySelectorAll("input")].map((input) => input.dataset.name);
+  const have = [...box.querySelectorAll("input[type=range]")].map((input) => input.dataset.name);
   if (have.join(",") === names.join(",")) return;
   box.textContent = "";
   for (const name of names) {
     if (!(name in state.values)) state.values[name] = 1.0;
-    const value = state.values[name];
-    const reach = Math.max(5, Math.ceil(Math.abs(value)));
     const label = document.createElement("label");
     label.textContent = name;
     label.htmlFor = "slider-" + name;
     const slider = Object.assign(document.createElement("input"), {
-      type: "range", id: "slider-" + name, min: -reach, max: reach, step: 0.01, value,
+      type: "range", id: "slider-" + name, step: 0.01,
     });
     slider.dataset.name = name;
-    const shown = document.createElement("output");
-    shown.htmlFor = slider.id;
-    shown.textContent = value.toFixed(2);
+    const exact = Object.assign(document.createElement("input"), {
+      type: "number", id: "value-" + name, step: "any", title: "type any value",
+    });
+    exact.setAttribute("aria-label", name);
+    const set = (value, from) => {
+      const reach = Math.max(5, Math.ceil(Math.abs(value)));
+      if (Number(slider.max) < reach) Object.assign(slider, { min: -reach, max: reach });
+      if (from !== slider) slider.value = value;
+      if (from !== exact) exact.value = String(value);
+      state.values[name] = value;
+    };
+    set(state.values[name], null);
     slider.addEventListener("input", () => {
-      state.values[name] = Number(slider.value);
-      shown.textContent = Number(slider.value).toFixed(2);
+      set(Number(slider.value), slider);
       writeAddress();
       updateFormula();
     });
     slider.addEventListener("change", () => updateSteps());
-    box.append(label, slider, shown);
+    exact.addEventListener("change", () => {
+      const value = Number(exact.value);
+      if (exact.value === "" || !Number.isFinite(value)) {
+        exact.value = String(state.values[name]);
+        return;
+      }
+      set(value, exact);
+      writeAddress();
+      updateFormula();
+      updateSteps();
+    });
+    box.append(label, slider, exact);
   }
   for (const name of Object.keys(state.values)) if (!names.includes(name)) delete state.values[name];
   writeAddress();
@@ -216,11 +235,14 @@ let stepsTimer = null;
 function updateSteps() {
   clearTimeout(stepsTimer);
   stepsTimer = setTimeout(async () => {
-    const answer = await ask("steps_page", { text: state.formula, values: state.values });
+    const request = { text: state.formula, values: { ...state.values } };
+    const answer = await ask("steps_page", request);
     const frame = $("#steps");
     if (answer.ok) {
       frame.srcdoc = answer.html;
       frame.dataset.steps = answer.steps;
+      frame.dataset.text = request.text; // what the page shows, for tests
+      frame.dataset.values = JSON.stringify(request.values);
     }
   }, 150);
 }
@@ -253,6 +275,7 @@ async function startTraining() {
     state.points = (await ask("dataset", { name: "xor", n: 200, seed: 0 })).points;
   }
   drawPoints();
+  writeAddress();
   const answer = await ask("start_training", { points: state.points, settings: settings() });
   training.losses = [];
   training.rate = null;

@@ -96,7 +96,7 @@ def _build(request):
 def formula(request_json):
     """The formula's value, each variable's gradient and the graph, as JSON.
 
-    The answer is ``{"ok": true, "names", "values", "output", "grads", "svg"}``,
+    The answer is ``{"ok": true, "text", "names", "values", "output", "grads", "svg"}``,
     with ``output`` and each gradient as ``[shown, repr]`` pairs, or
     ``{"ok": false, "error": <the parser's words>, "names"}`` for a formula
     that cannot be built (the sliders stay for the names it has).
@@ -111,6 +111,7 @@ def formula(request_json):
     return json.dumps(
         {
             "ok": True,
+            "text": request.get("text", ""),
             "names": names,
             "values": values,
             "output": _exact(root.data),
