@@ -43,8 +43,8 @@ test: $(VENV)/.test site/.built
 
 # ruff (lint rules and formatting, configured in pyproject.toml) and mypy over the packages
 lint: $(VENV)/.lint
-	$(VENV)/bin/ruff check autograd nn chainrule tests bench
-	$(VENV)/bin/ruff format --check autograd nn chainrule tests bench
+	$(VENV)/bin/ruff check autograd nn chainrule tests bench playground
+	$(VENV)/bin/ruff format --check autograd nn chainrule tests bench playground
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.bench

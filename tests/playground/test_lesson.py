@@ -89,7 +89,9 @@ def test_training_learns_xor_and_exports_what_mlp_load_reads(tmp_path):
 def test_training_refuses_what_it_cannot_train():
     assert "add some points" in ask(lesson.start_training, points=[], settings={})["error"]
     assert "class 0 or 1" in ask(lesson.start_training, points=[[0, 0, 2]], settings={})["error"]
-    assert "at most 6 hidden layers" in ask(lesson.start_training, points=[[0, 0, 1]], settings={"layers": [99]})["error"]
+    assert (
+        "at most 6 hidden layers" in ask(lesson.start_training, points=[[0, 0, 1]], settings={"layers": [99]})["error"]
+    )
     assert "unknown activation" in ask(lesson.start_training, points=[[0, 0, 1]], settings={"activation": "x"})["error"]
     assert not ask(lesson.train, steps=1)["ok"]  # nothing to train after a refusal
     assert lesson.model_json() == ""
