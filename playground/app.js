@@ -177,7 +177,7 @@ function showFormula(answer) {
   if (!document.body.dataset.ready) {
     timings.interactive = performance.now();
     document.body.dataset.ready = "formula";
-    setStatus(`Ready in ${((timings.interactive - timings.started) / 1000).toFixed(1)} s.`);
+    setStatus("Python is ready.");
   }
 }
 
