@@ -238,12 +238,12 @@ function updateSteps() {
     const request = { text: state.formula, values: { ...state.values } };
     const answer = await ask("steps_page", request);
     const frame = $("#steps");
-    if (answer.ok) {
-      frame.srcdoc = answer.html;
-      frame.dataset.steps = answer.steps;
-      frame.dataset.text = request.text; // what the page shows, for tests
-      frame.dataset.values = JSON.stringify(request.values);
-    }
+    const note = document.createElement("p"); // the reason there are no steps, escaped by the DOM
+    note.textContent = answer.ok ? "" : "No steps to show: " + answer.error;
+    frame.srcdoc = answer.ok ? answer.html : `<body style="font-family: sans-serif">${note.outerHTML}</body>`;
+    frame.dataset.steps = answer.ok ? answer.steps : "";
+    frame.dataset.text = request.text; // what the page shows, for tests
+    frame.dataset.values = JSON.stringify(request.values);
   }, 150);
 }
 
@@ -365,7 +365,11 @@ for (const [selector, key, low, high] of [["#lr", "lr", 1e-6, 10], ["#momentum",
       return;
     }
     state[key] = key === "batchSize" ? Math.round(value) : value;
-    startTraining();
+    writeAddress();
+    // The run goes on with the new setting, weights kept: turn the learning rate down mid-training.
+    ask("adjust_training", { settings: settings() }).then((answer) => {
+      if (!answer.ok) startTraining();
+    });
   });
 }
 

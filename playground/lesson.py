@@ -30,7 +30,7 @@ import random
 import tempfile
 import time
 
-from autograd import BackwardPage, draw_dot, no_grad
+from autograd import BackwardPage, Value, draw_dot, no_grad, topological_order
 from autograd.value import FUNCTIONS
 from chainrule.expression import ExpressionError, parse_expression_with_names
 from nn import MLP, SGD, accuracy, bce_with_logits_loss, data
@@ -64,15 +64,12 @@ def variables_in(text):
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    names = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and id(node) not in called and node.id not in FUNCTIONS:
-            names[node.id] = True
-    return sorted(names, key=lambda name: _first_column(tree, name))
-
-
-def _first_column(tree, name):
-    return min((n.lineno, n.col_offset) for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name)
+    found = sorted(
+        (node.lineno, node.col_offset, node.id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and id(node) not in called and node.id not in FUNCTIONS
+    )
+    return list(dict.fromkeys(name for _, _, name in found))  # first appearance, once each
 
 
 def _build(request):
@@ -104,7 +101,7 @@ def formula(request_json):
     request = json.loads(request_json)
     try:
         root, names, values = _build(request)
-        leaves = {leaf.label: leaf for leaf in _leaves(root)}
+        leaves = {node.label: node for node in topological_order(root) if not node.op and node.label}
         svg = draw_dot(root).svg()
     except (ExpressionError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
         return json.dumps({"ok": False, "error": str(error), "names": variables_in(request.get("text", ""))})
@@ -130,19 +127,6 @@ def steps_page(request_json):
     except (ExpressionError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
         return json.dumps({"ok": False, "error": str(error)})
     return json.dumps({"ok": True, "html": page.html, "steps": len(page.steps)})
-
-
-def _leaves(root):
-    seen, stack, found = set(), [root], []
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if not node.op and node.label:
-            found.append(node)
-        stack.extend(node.parents)
-    return found
 
 
 def _exact(x):
@@ -213,16 +197,27 @@ class Training:
         activation = settings.get("activation", "tanh")
         if activation not in ACTIVATION_CHOICES:
             raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATION_CHOICES)}")
-        self.batch_size = max(1, int(settings.get("batch_size", 10)))
         seed = int(settings.get("seed", 0))
         self.model = MLP(2, layers + [1], activation=activation, init="xavier", seed=seed)
-        self.optimizer = SGD(self.model.parameters(), lr=float(settings.get("lr", 0.1)),
-                             momentum=float(settings.get("momentum", 0.9)))  # fmt: skip
+        self.optimizer = SGD(self.model.parameters(), lr=0.1)
+        self.adjust(settings)
         self.rng = random.Random(seed)
         self.epoch = iter(())
         self.steps = 0
         self.new_losses = []  # the loss of every step since the last snapshot
         self.snapshot_seconds = 0.0  # how long the last picture took to compute
+
+    def adjust(self, settings):
+        """Set the learning rate, momentum and batch size, also while training: the network keeps its weights.
+
+        Values are checked as ``SGD`` checks them; a new batch size applies from the next epoch on.
+        """
+        checked = SGD([Value(0.0)], lr=float(settings.get("lr", 0.1)), momentum=float(settings.get("momentum", 0.9)))
+        batch_size = int(settings.get("batch_size", 10))
+        if batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, not {batch_size}")
+        self.optimizer.lr, self.optimizer.momentum = checked.lr, checked.momentum
+        self.batch_size = batch_size
 
     def step(self):
         """One step of gradient descent on the next mini-batch; a new shuffle after each epoch."""
@@ -295,6 +290,17 @@ def start_training(request_json):
         _training = None
         return json.dumps({"ok": False, "error": str(error)})
     return json.dumps({"ok": True, **_training.snapshot()})
+
+
+def adjust_training(request_json):
+    """New ``{"settings": {"lr", "momentum", "batch_size"}}`` for the run going on; the weights stay."""
+    if _training is None:
+        return json.dumps({"ok": False, "error": "nothing to adjust: add points first"})
+    try:
+        _training.adjust(json.loads(request_json).get("settings", {}))
+    except (TypeError, ValueError) as error:
+        return json.dumps({"ok": False, "error": str(error)})
+    return json.dumps({"ok": True})
 
 
 def train(request_json):

@@ -75,6 +75,7 @@ const HANDLERS = {
     playing = false;
     return JSON.parse(py.lesson.start_training(JSON.stringify(request)));
   },
+  adjust_training: (py, request) => JSON.parse(py.lesson.adjust_training(JSON.stringify(request))),
   step: (py, request) => {
     playing = false;
     return JSON.parse(py.lesson.train(JSON.stringify({ steps: request.steps || 1 })));

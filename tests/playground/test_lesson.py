@@ -104,3 +104,17 @@ def test_choices_come_from_the_library_lists():
     choices = json.loads(lesson.choices())
     assert choices["functions"] == list(FUNCTIONS)
     assert choices["activations"] == [a for a in ACTIVATIONS if a != "linear"]
+
+
+def test_adjusting_the_optimizer_keeps_the_weights_and_checks_the_values():
+    points = ask(lesson.dataset, name="xor", n=40, seed=0)["points"]
+    ask(lesson.start_training, points=points, settings={"lr": 0.1, "momentum": 0.9, "batch_size": 10})
+    ask(lesson.train, steps=3)
+    before = lesson._training.model.state_dict()
+    assert ask(lesson.adjust_training, settings={"lr": 0.01, "momentum": 0.0, "batch_size": 4})["ok"]
+    assert lesson._training.model.state_dict() == before
+    assert (lesson._training.optimizer.lr, lesson._training.optimizer.momentum) == (0.01, 0.0)
+    assert lesson._training.batch_size == 4
+    refused = ask(lesson.adjust_training, settings={"lr": -1})
+    assert not refused["ok"] and "lr" in refused["error"]
+    assert lesson._training.optimizer.lr == 0.01

@@ -341,6 +341,7 @@ def test_stepping_through_the_backward_pass_shows_cpythons_steps(visit):
                                         ("data-total", share.total)):  # fmt: skip
                 assert close(float(item.get_attribute(attribute)), expected)
         if k == 2:
+            page.wait_for_timeout(500)  # the frame inside is drawn by its own process: let it paint
             page.screenshot(path=str(SCREENSHOTS / "playground-formula.png"), full_page=True)
     for i, node in enumerate(steps.order):
         assert close(float(frame.locator(f"#grad-{i}").get_attribute("data-value")), steps.gradients[node])
