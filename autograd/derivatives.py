@@ -118,6 +118,14 @@ def softplus(grad, result, x):  # ln(1 + e^x): σ(x)
     return grad * numerics.sigmoid(x)
 
 
+def heaviside(grad, result, x):  # 1 where x > 0, else 0: flat on both sides, a jump at 0
+    raise RuntimeError(
+        "backward() through heaviside, the perceptron's step: its slope is 0 on both sides of the jump "
+        "and undefined at it, so no gradient reaches the weights before it. Train with a smooth "
+        "activation such as sigmoid or tanh, or set a perceptron's weights with the perceptron rule"
+    )
+
+
 def sin(grad, result, x):  # sin x: cos x
     return grad * numerics.cos(x)
 
