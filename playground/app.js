@@ -147,6 +147,9 @@ async function updateFormula() {
   try {
     const answer = await ask("formula", { text: state.formula, values: state.values });
     showFormula(answer);
+  } catch (error) {
+    $("#formula-error").hidden = false;
+    $("#formula-error").textContent = String(error.message || error);
   } finally {
     formulaBusy = false;
   }

@@ -34,14 +34,14 @@ from autograd import BackwardPage, Value, draw_dot, no_grad, topological_order
 from autograd.value import FUNCTIONS
 from chainrule.expression import ExpressionError, parse_expression_with_names
 from nn import MLP, SGD, accuracy, bce_with_logits_loss, data
-from nn.activations import ACTIVATIONS
+from nn.activations import TRAINABLE
 from nn.data import batches
 from nn.scoring import outputs
 
 DEFAULT_VALUE = 1.0  # what a variable starts at when the formula first names it
 PLANE = 2.0  # the training plane is the square [-PLANE, PLANE]²
 MAX_POINTS = 1000
-ACTIVATION_CHOICES = [name for name in ACTIVATIONS if name != "linear"]  # hidden layers; the output is linear
+ACTIVATION_CHOICES = [name for name in TRAINABLE if name != "linear"]  # hidden layers; the output is linear
 MAX_LAYERS, MAX_WIDTH = 6, 16
 
 
@@ -51,6 +51,10 @@ def choices():
 
 
 # -- the formula lesson ----------------------------------------------------------------
+
+# What a formula can go wrong with, each told to the student in the library's words;
+# RuntimeError: an operation without a derivative, such as heaviside, refuses backward().
+FORMULA_ERRORS = (ExpressionError, TypeError, ValueError, ZeroDivisionError, OverflowError, RuntimeError)
 
 
 def variables_in(text):
@@ -103,7 +107,7 @@ def formula(request_json):
         root, names, values = _build(request)
         leaves = {node.label: node for node in topological_order(root) if not node.op and node.label}
         svg = draw_dot(root).svg()
-    except (ExpressionError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
+    except FORMULA_ERRORS as error:
         return json.dumps({"ok": False, "error": str(error), "names": variables_in(request.get("text", ""))})
     return json.dumps(
         {
@@ -124,7 +128,7 @@ def steps_page(request_json):
     try:
         root, _, _ = _build(request)
         page = BackwardPage(root, title=f"Backward pass of y = {request['text'].strip()}")
-    except (ExpressionError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
+    except FORMULA_ERRORS as error:
         return json.dumps({"ok": False, "error": str(error)})
     return json.dumps({"ok": True, "html": page.html, "steps": len(page.steps)})
 

@@ -43,6 +43,9 @@ def test_a_new_name_gets_a_default_value_and_a_bad_formula_its_parsers_words():
     assert not bad["ok"] and "not allowed: attribute access" in bad["error"]
     assert not ask(lesson.formula, text="log(x)", values={"x": -1.0})["ok"]
     assert not ask(lesson.formula, text="x", values={"x": "2"})["ok"]
+    forward_only = ask(lesson.formula, text="heaviside(x)", values={"x": 1.0})
+    assert not forward_only["ok"] and forward_only["error"]
+    assert not ask(lesson.steps_page, text="heaviside(x)", values={"x": 1.0})["ok"]
 
 
 def test_a_formula_that_is_one_variable_keeps_its_name():
@@ -99,11 +102,11 @@ def test_training_refuses_what_it_cannot_train():
 
 def test_choices_come_from_the_library_lists():
     from autograd.value import FUNCTIONS
-    from nn.activations import ACTIVATIONS
+    from nn.activations import TRAINABLE
 
     choices = json.loads(lesson.choices())
     assert choices["functions"] == list(FUNCTIONS)
-    assert choices["activations"] == [a for a in ACTIVATIONS if a != "linear"]
+    assert choices["activations"] == [a for a in TRAINABLE if a != "linear"]
 
 
 def test_adjusting_the_optimizer_keeps_the_weights_and_checks_the_values():
