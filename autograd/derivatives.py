@@ -141,7 +141,18 @@ def sum(grad, result, *terms):  # noqa: A001  t1 + t2 + ...: 1 for every term
     return [grad] * len(terms)
 
 
+def logsumexp(grad, result, *terms):  # ln Σ e^t: each term's softmax weight, e^(t - result)
+    return [grad * numerics.exponential(t - result) for t in terms]
+
+
 def dot(grad, result, *weights_then_inputs):  # w1·x1 + w2·x2 + ...
     half = len(weights_then_inputs) // 2
     weights, inputs = weights_then_inputs[:half], weights_then_inputs[half:]
     return [grad * x for x in inputs] + [grad * w for w in weights]
+
+
+# For speed, the ordinary backward pass (``backprop.float_pass``) does not call
+# these five rules but carries each written out in its loop. The formulas stay
+# here; tests/autograd/test_properties.py checks that both give the same
+# numbers, bit for bit, on random graphs.
+WRITTEN_OUT = (add, multiply, relu, sum, dot)

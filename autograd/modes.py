@@ -23,7 +23,14 @@ class Mode(NamedTuple):
     checking: bool = False  # is a NaN or infinity an error?
 
 
-current_mode = contextvars.ContextVar("chainrule_mode", default=Mode())
+# One Mode object per combination, so that an operation can tell the usual
+# case (recording, not checking) with a single identity test: ``mode is RECORDING``.
+_MODES = {
+    mode: mode for mode in (Mode(recording, checking) for recording in (True, False) for checking in (True, False))
+}
+RECORDING = _MODES[Mode()]
+
+current_mode = contextvars.ContextVar("chainrule_mode", default=RECORDING)
 
 
 class Switch:
@@ -45,7 +52,7 @@ class Switch:
         if not hasattr(self.entries, "replaced"):
             self.entries.replaced = []
         self.entries.replaced.append(mode)
-        current_mode.set(mode._replace(**self.changes))
+        current_mode.set(_MODES[mode._replace(**self.changes)])
         return self
 
     def __exit__(self, *exception):

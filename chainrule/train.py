@@ -20,19 +20,18 @@ Exit status: 0 done, 2 a mistake in the command line, 1 a failure later
 """
 
 import argparse
-import json
-import math
 import os
+import warnings
 from typing import Any
 
 import nn
-from autograd.viz.files import write_atomically
 from nn import data, plots
 from nn.activations import TRAINABLE
 from nn.initializers import INITS
 from nn.losses import LOSSES
 
 from . import arguments
+from .files import write_json
 from .report import fail, say, usage_error
 
 COMMAND = "train"
@@ -79,7 +78,7 @@ far is still saved.
 examples:
   chainrule train --dataset moons --layers 16,16 --optimizer sgd --momentum 0.9 --lr 0.1 \\
       --batch-size 16 --epochs 100 --seed 0 --out out/
-  chainrule train --dataset digits --layers 32 --optimizer adam --lr 0.01 --batch-size 32
+  chainrule train --dataset digits --layers 32 --optimizer adam --lr 0.01 --batch-size 32 --compile
   chainrule train --dataset regression --layers 16,16 --lr 0.05 --batch-size 10
   chainrule train --csv iris.csv --target species --layers 8 --epochs 100"""
 
@@ -170,6 +169,11 @@ def add_command(commands):
         help="examples per step (default 16; 32 for digits; 'full' for all of them)",
     )
     training.add_argument("--epochs", type=arguments.positive_int, metavar="E", help="passes over the data (see below)")
+    training.add_argument(
+        "--compile",
+        action="store_true",
+        help="train through a tape: the loss of one example traced once, each batch replayed with NumPy",
+    )
     training.add_argument(
         "--seed", type=arguments.random_seed, default=0, help="seeds the data, the weights and the shuffling"
     )
@@ -270,7 +274,8 @@ def run(args) -> int:
         say(COMMAND, "features standardised on the training set for training; model.json takes the raw columns")
     decay = ", decaying linearly" if lr_decay else ""
     plural = "s" if epochs != 1 else ""
-    say(COMMAND, f"training {model} with {loss}, {described}{decay}, {batch}, {epochs} epoch{plural}")
+    tape = ", through a tape" if args.compile else ""
+    say(COMMAND, f"training {model} with {loss}, {described}{decay}, {batch}, {epochs} epoch{plural}{tape}")
 
     # The output folder, made before any training time is spent
     try:
@@ -281,9 +286,14 @@ def run(args) -> int:
     # Training, on the standardised data for a CSV file
     fit_data = (X_train, X_test, y_train, y_test) if scaling is None else scaling["data"]
     schedule = nn.linear_decay(epochs) if lr_decay else None
-    history = nn.fit(model, fit_data[0], fit_data[2], loss=loss, optimizer=optimizer, epochs=epochs,
-                     batch_size=batch_size, validation=(fit_data[1], fit_data[3]), schedule=schedule,
-                     progress=args.progress, seed=args.seed, record_gradients=True)  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:  # fit's word on a loss it cannot compile
+        warnings.simplefilter("always")
+        history = nn.fit(model, fit_data[0], fit_data[2], loss=loss, optimizer=optimizer, epochs=epochs,
+                         batch_size=batch_size, validation=(fit_data[1], fit_data[3]), schedule=schedule,
+                         progress=args.progress, seed=args.seed, record_gradients=True,
+                         compile=args.compile)  # fmt: skip
+    for warning in caught:
+        say(COMMAND, str(warning.message))
     if scaling is not None and not history.diverged:
         nn.data.fold_standardization(model, scaling["means"], scaling["deviations"], scaling["target"])
 
@@ -307,7 +317,7 @@ def run(args) -> int:
         if not history.diverged:
             model.save(_in(args.out, "model.json"))
             written.append(_in(args.out, "model.json"))
-        write_atomically(_in(args.out, "history.json"), _strict_json(history.to_dict()))
+        write_json(history.to_dict(), _in(args.out, "history.json"))
         written.append(_in(args.out, "history.json"))
         if len(history):
             title = f"{name}, {model}"
@@ -397,21 +407,6 @@ def _write(draw, *args, path, **options):
     """Draw a figure straight to ``path`` and let it go (no figure stays in memory)."""
     draw(*args, path=path, **options)
     return path
-
-
-def _strict_json(document):
-    """``document`` as strict JSON text: a float that is not finite (a diverging loss) becomes null."""
-
-    def strict(value):
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, list):
-            return [strict(v) for v in value]
-        if isinstance(value, dict):
-            return {k: strict(v) for k, v in value.items()}
-        return value
-
-    return json.dumps(strict(document), indent=1, allow_nan=False) + "\n"
 
 
 def _in(directory, name):
