@@ -68,7 +68,7 @@ def _power_domain(base, exponent):
 DOMAIN: dict[str, Callable[..., Any]] = {  # which inputs the engine accepts, row by row
     "/": lambda a, b: b != 0.0,
     "**": _power_domain,
-    "log": lambda x: x > 0.0,
+    "log": lambda x: np.logical_not(x <= 0.0),  # nan is no domain error: it gives nan, as in the engine
     "sqrt": lambda x: np.logical_not(x < 0.0),
     "sin": lambda x: np.logical_not(np.isinf(x)),
     "cos": lambda x: np.logical_not(np.isinf(x)),
