@@ -22,6 +22,7 @@ __all__ = [
     "__version__",
     "Value",
     "backward",
+    "backward_animation",
     "backward_page",
     "backward_steps",
     "detect_anomaly",
@@ -33,16 +34,19 @@ __all__ = [
     "gradients",
     "is_grad_enabled",
     "no_grad",
+    "render_png",
     "render_svg",
     "topological_order",
 ]  # not sum: `from autograd import *` must leave the builtin alone (import it by name)
 
 
 # Pictures live in the subpackage viz and load on first use, so that
-# `import autograd` stays light (no graphviz, no wasmtime).
+# `import autograd` stays light (no graphviz, no wasmtime, no resvg).
 _LAZY = {
     "draw_dot": "viz.drawing",
     "render_svg": "viz.drawing",
+    "render_png": "viz.drawing",
+    "backward_animation": "viz.animation",
     "backward_steps": "viz.steps",
     "backward_page": "viz.page",
     "BackwardPage": "viz.page",

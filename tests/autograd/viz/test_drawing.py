@@ -69,8 +69,9 @@ def test_every_value_op_and_edge_of_a_neuron_is_drawn(renderer):
     assert by_label["w1"] == ["w1", "data -3.0000", "grad 1.0000"]
     assert by_label["o"] == ["o", "data 0.7071", "grad 1.0000"]
     assert sorted(texts[0] for name, texts in nodes.items() if name.startswith("op")) == ["*", "*", "+", "+", "tanh"]
-    unlabelled = [texts for name, texts in nodes.items() if name.startswith("v") and len(texts) == 2]
-    assert ["data -6.0000", "grad 0.5000"] in unlabelled
+    # An unlabelled Value is named by its place, v<i>, as in the step table and the page.
+    unlabelled = {name: texts[1:] for name, texts in nodes.items() if name.startswith("v") and texts[0] == name}
+    assert len(unlabelled) == 3 and ["data -6.0000", "grad 0.5000"] in unlabelled.values()
 
 
 def test_constants_are_drawn_feeding_their_operation(renderer):
@@ -194,8 +195,9 @@ def check_label_is_drawn(label):
     assert sorted(nodes) == ["c2_1", "op2", "op3", "v0", "v1", "v2", "v3"]
     assert edges == 2 + 2 + 2
     lines = label_lines(label)
-    assert nodes["v1"] == lines + ["data 1.0000", "grad 2.0000"]
-    assert nodes["v3"] == lines + ["data 5.0000", "grad 1.0000"]
+    # No label at all: named by place (v1), the output L, as the step table names them.
+    assert nodes["v1"] == (lines if label else ["v1"]) + ["data 1.0000", "grad 2.0000"]
+    assert nodes["v3"] == (lines if label else ["L"]) + ["data 5.0000", "grad 1.0000"]
     assert nodes["v0"] == ["other", "data 3.0000", "grad 1.0000"]
 
 
