@@ -128,11 +128,11 @@ def run(args) -> int:
 
     # Every size limit is checked before anything is written: a refusal leaves no half-done output.
     picture = args.output is not None or not (args.html or args.steps or args.gif)
-    defaults = [("picture", PICTURE_MAX)] if picture else []
+    defaults = [("a picture", PICTURE_MAX)] if picture else []
     if args.html:
-        defaults.append(("page", PAGE_MAX))
+        defaults.append(("a page", PAGE_MAX))
     if args.gif:
-        defaults.append(("animation", ANIMATION_MAX))
+        defaults.append(("an animation", ANIMATION_MAX))
     for what, default in defaults:
         limit = default if args.max_nodes is None else args.max_nodes or None  # 0: no limit
         try:
@@ -141,8 +141,7 @@ def run(args) -> int:
             size = len(graph_order(root, None))
             return fail(
                 COMMAND,
-                f"too big for a {what}: {error} "
-                f"On the command line: --max-nodes {size}, or --max-nodes 0 for no limit.",
+                f"too big for {what}: {error} On the command line: --max-nodes {size}, or --max-nodes 0 for no limit.",
                 USAGE_ERROR,
             )
 

@@ -322,7 +322,7 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
         edge_attr={"color": EDGE, "arrowsize": "0.6"},
     )
     dot.values = len(order)
-    nodes = []  # (group, order within the group, name, label, attributes)
+    nodes: list[tuple] = []  # (group, order within the group, name, label, attributes)
     edges = []  # (tail, head, attributes)
 
     def tag(attrs, name):

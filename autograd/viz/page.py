@@ -296,7 +296,7 @@ _SCRIPT = """
   var figure = document.getElementById("figure"), svg = document.getElementById("graph");
   var prev = document.getElementById("prev"), next = document.getElementById("next");
   var followButton = document.getElementById("follow");
-  var last = data.steps.length, current = 0, following = true;
+  var last = data.steps.length, current = 0, working = data.root, following = true;
   var READABLE = 0.85;  // CSS pixels per point below which 12-point labels get hard to read
   var embedded = window.self !== window.top;
 
@@ -355,9 +355,13 @@ _SCRIPT = """
     view.scale = scale;
     apply();
   }
-  function zoom(factor) {
-    var s = size();
-    zoomAt(factor, s.w / 2, s.h / 2);
+  function zoom(factor) {  // about the node at work while following it and it is in view, else the middle
+    var s = size(), px = s.w / 2, py = s.h / 2, b = following ? bounds([values[working]]) : null;
+    if (b) {
+      var cx = ((b.x0 + b.x1) / 2 - view.x) * view.scale, cy = ((b.y0 + b.y1) / 2 - view.y) * view.scale;
+      if (cx >= 0 && cx <= s.w && cy >= 0 && cy <= s.h) { px = cx; py = cy; }
+    }
+    zoomAt(factor, px, py);
   }
   function pan(dx, dy) {  // in CSS pixels
     view.x -= dx / view.scale;
@@ -380,13 +384,13 @@ _SCRIPT = """
     });
     return found;
   }
-  function follow(elements) {  // bring the nodes at work into view, keeping the zoom
-    var b = bounds(elements);
-    if (!b) return;
+  function follow(primary, others) {  // bring the nodes at work into view, keeping the zoom
     var s = size(), w = s.w / view.scale, h = s.h / view.scale, margin = 0.08;
-    var inside = b.x0 >= view.x + margin * w && b.x1 <= view.x + (1 - margin) * w &&
-                 b.y0 >= view.y + margin * h && b.y1 <= view.y + (1 - margin) * h;
-    if (inside) return;
+    var b = bounds(primary.concat(others));
+    if (!b) return;
+    if (b.x1 - b.x0 > (1 - 2 * margin) * w || b.y1 - b.y0 > (1 - 2 * margin) * h) b = bounds(primary);
+    var inside = b.x0 >= view.x && b.x1 <= view.x + w && b.y0 >= view.y && b.y1 <= view.y + h;
+    if (inside) return;  // in view already: leave the reader's view alone
     view.x = (b.x0 + b.x1) / 2 - w / 2;
     view.y = (b.y0 + b.y1) / 2 - h / 2;
     apply();
@@ -411,7 +415,8 @@ _SCRIPT = """
       data.steps[j].shares.forEach(function (share) { known[share[0]] = [share[3], share[4]]; });
     }
     var node = current === 0 ? data.root : data.steps[current - 1].node;
-    var receiving = [], working = [values[node]];
+    working = node;
+    var receiving = [], working = [values[node]], receivers = [];
     light(values[node], "current");
     if (current > 0) {
       light(ops[node], "current");
@@ -420,7 +425,7 @@ _SCRIPT = """
       data.steps[current - 1].shares.forEach(function (share) {
         receiving.push(share[0]);
         light(values[share[0]], "receiving");
-        working.push(values[share[0]]);
+        receivers.push(values[share[0]]);
         var line = edge(node, share[1]);
         light(line, "flowing");
         var label = shareText(line);
@@ -445,7 +450,7 @@ _SCRIPT = """
     document.body.setAttribute("data-step", String(current));
     prev.disabled = current === 0;
     next.disabled = current === last;
-    if (following) follow(working);
+    if (following) follow(working, receivers);
   }
   function setFollow(on) {
     following = on;
