@@ -430,7 +430,8 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
 
 def _natural(text):
     """A sort key that puts w2 before w10."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text)]
+    # re.split with a group puts the runs of ASCII digits at the odd places
+    return [(0, int(part), "") if k % 2 else (1, 0, part) for k, part in enumerate(re.split(r"([0-9]+)", text))]
 
 
 def _layer(group):
