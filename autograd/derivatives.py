@@ -140,6 +140,15 @@ def softplus(grad, result, u):
     return grad * numerics.sigmoid(u)  # softplus(u) = ln(1 + e^u)
 
 
+def heaviside(grad, result, u):
+    """heaviside(u):  ∂/∂u = 0 where u ≠ 0, and none at the jump: backward() refuses it"""
+    raise RuntimeError(
+        "backward() through heaviside, the perceptron's step: its slope is 0 on both sides of the jump "
+        "and undefined at it, so no gradient reaches the weights before it. Train with a smooth "
+        "activation such as sigmoid or tanh, or set a perceptron's weights with the perceptron rule"
+    )
+
+
 def sin(grad, result, u):
     """sin(u):  ∂/∂u = cos({u})"""
     return grad * numerics.cos(u)

@@ -33,7 +33,8 @@ from .modes import anomaly_error, current_mode
 # formula parser, the drawings and the tests read. Adding an operation means a
 # rule in derivatives.py, a method below, and its name here.
 OPERATORS = ("+", "-", "*", "/", "**", "neg")  # written with Python's operators (neg: unary -)
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "abs")
+FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "heaviside", "sin", "cos",
+             "abs")  # fmt: skip
 FUSED = ("sum", "dot")  # autograd.sum and autograd.dot: many operands, one node
 OPERATIONS = OPERATORS + FUNCTIONS + FUSED
 
@@ -256,6 +257,17 @@ class Value(Node):
     def softplus(self):
         """ln(1 + e^x), a smooth ReLU that never overflows: d/dx = σ(x)."""
         return _result(numerics.softplus(self.data), "softplus", rules.softplus, self)
+
+    def heaviside(self):
+        """The perceptron's threshold: 1.0 where the input is above 0, else 0.0 (forward only).
+
+        Its slope is 0 on both sides of the jump and undefined at it, so no
+        gradient can flow back through it: ``backward()`` raises instead of
+        quietly handing every earlier weight a gradient of 0.
+        """
+        x = self.data
+        data = 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan  # nan stays nan
+        return _result(data, "heaviside", rules.heaviside, self)
 
     def sin(self):
         """sin x, for finite x: d/dx = cos x."""

@@ -145,7 +145,10 @@ def run(args) -> int:
                 USAGE_ERROR,
             )
 
-    root.backward()
+    try:
+        root.backward()
+    except RuntimeError as error:  # an operation without a derivative, such as heaviside
+        return fail(COMMAND, str(error), USAGE_ERROR)
     scale = {} if args.scale is None else {"scale": args.scale}
     try:
         if args.steps:
