@@ -41,12 +41,20 @@ def test_every_rule_of_the_sheet_has_a_printable_formula():
         assert formula.expression and formula.partials, name
 
 
+def local_derivatives(node):
+    """The rule's local derivatives, or None for a rule that refuses to pass gradient back (heaviside)."""
+    try:
+        return apply_rule(node, 1.0)
+    except RuntimeError:
+        return None
+
+
 def test_every_operation_prints_its_rule_towards_every_input_that_is_a_value():
     nodes = one_of_each_operation()
     assert {node.op for node in nodes} == set(OPERATIONS)
     assert {node.rule.__name__ for node in nodes} == set(rules_of_the_sheet())
     for node in nodes:
-        locals_ = apply_rule(node, 1.0)
+        locals_ = local_derivatives(node) or [0.0] * len(node.operands)
         for position, operand in enumerate(node.operands):
             if isinstance(operand, Value):
                 text = local_rule(node, position, locals_[position])
@@ -124,7 +132,9 @@ def evaluate(numeric):
 @given(st.floats(0.1, 3.0), st.floats(0.2, 2.5), st.booleans())
 def test_the_formula_with_numbers_is_the_rules_own_number(p, q, negative):
     for node in one_of_each_operation(-p if negative else p, q):
-        locals_ = apply_rule(node, 1.0)
+        locals_ = local_derivatives(node)
+        if locals_ is None:
+            continue  # no number to check: backward() refuses this operation
         for position, operand in enumerate(node.operands):
             if isinstance(operand, Value):
                 _, _, numeric = rule_texts(node, position, fmt=".17g")
