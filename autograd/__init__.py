@@ -22,6 +22,7 @@ __all__ = [
     "__version__",
     "Value",
     "backward",
+    "backward_animation",
     "backward_page",
     "backward_steps",
     "detect_anomaly",
@@ -34,6 +35,7 @@ __all__ = [
     "is_grad_enabled",
     "logsumexp",
     "no_grad",
+    "render_png",
     "render_svg",
     "topological_order",
     "trace",
@@ -44,10 +46,12 @@ __all__ = [
 
 # Pictures (the subpackage viz) and tracing (the subpackage tracing) load on
 # first use, so that `import autograd` stays light (no graphviz, no wasmtime,
-# no numpy).
+# no resvg, no numpy).
 _LAZY = {
     "draw_dot": "viz.drawing",
     "render_svg": "viz.drawing",
+    "render_png": "viz.drawing",
+    "backward_animation": "viz.animation",
     "backward_steps": "viz.steps",
     "backward_page": "viz.page",
     "BackwardPage": "viz.page",
