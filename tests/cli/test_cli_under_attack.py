@@ -230,7 +230,10 @@ def test_a_label_longer_than_dot_accepts_is_drawn_shortened_on_both_renderers(mo
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("option", ["-o", "--html"])
-def test_an_unwritable_output_names_the_file(capsys, option):
-    status, _, err = run(capsys, "draw", "x*2", "--set", "x=1", option, "/dev/full")
-    assert status == 1 and "cannot write /dev/full: No space left on device" in err
+@pytest.mark.parametrize("option, name", [("-o", "graph.svg"), ("-o", "graph.png"), ("--html", "page.html")])
+def test_an_unwritable_output_names_the_file(capsys, tmp_path, option, name):
+    full = tmp_path / name
+    full.symlink_to("/dev/full")  # a full disk behind a name with the right suffix
+    status, _, err = run(capsys, "draw", "x*2", "--set", "x=1", option, str(full))
+    assert status == 1 and f"cannot write {full}: No space left on device" in err
+    assert os.path.islink(full) and not os.path.isfile("/dev/full")  # the link and the device are left alone
