@@ -203,23 +203,28 @@ def backward(root, grad=1.0, create_graph=False):
     try:
         if fast:  # every total is left in the nodes' _incoming
             order, leaves = float_pass(root, start)
-            intermediates = [(node, node._incoming) for node in order if node._rule is not None]
-            totals = [(leaf, leaf._incoming) for leaf in leaves]
-        else:
-            found = reference_gradients(root, start, create_graph)
-            intermediates = [(node, g) for node, g in found.items() if node._rule is not None]
-            totals = [(node, g) for node, g in found.items() if node._rule is None]
+            with _WRITING:
+                leaf_grads = [(leaf, _accumulated(leaf, leaf._incoming)) for leaf in leaves]
+                for node in order:  # no list of pairs: on a big graph it would wake the garbage collector
+                    if node._rule is not None:
+                        node.grad = node._incoming  # an intermediate: the latest pass
+                for leaf, g in leaf_grads:
+                    leaf.grad = g  # a leaf: accumulated
+            return
     finally:
         if fast:
             _ONE_FLOAT_PASS.release()
-    with _WRITING:  # one pass at a time reads and adds to the leaves (two threads may share them)
-        leaf_grads = [(leaf, _accumulated(leaf, g)) for leaf, g in totals]
-        for node, g in intermediates:
-            node.grad = g  # an intermediate: the latest pass
+    found = reference_gradients(root, start, create_graph)
+    with _WRITING:
+        leaf_grads = [(node, _accumulated(node, g)) for node, g in found.items() if node._rule is None]
+        for node, g in found.items():
+            if node._rule is not None:
+                node.grad = g
         for leaf, g in leaf_grads:
-            leaf.grad = g  # a leaf: accumulated
+            leaf.grad = g
 
 
+# One pass at a time reads and adds to the leaves: threads may share them (a model's parameters).
 _WRITING = threading.Lock()
 
 
