@@ -164,6 +164,11 @@ def sum(grad, result, *terms):  # noqa: A001
     return [grad] * len(terms)
 
 
+def logsumexp(grad, result, *terms):
+    """ln Σ eᵗᵏ:  ∂/∂tₖ = exp({tₖ} − {ln Σ eᵗᵏ})"""
+    return [grad * numerics.exponential(t - result) for t in terms]
+
+
 def dot(grad, result, *weights_then_inputs):
     """Σ wₖ·xₖ:  ∂/∂wₖ = {xₖ},  ∂/∂xₖ = {wₖ}"""
     half = len(weights_then_inputs) // 2

@@ -29,6 +29,7 @@ def one_of_each_operation(p=0.5, q=2.0):
     return [
         x + y, x - y, x * y, x / y, base**y, -x, *(getattr(x, f)() for f in FUNCTIONS if f not in ("abs", "log", "sqrt")),
         abs(x), y.log(), y.sqrt(), x.leaky_relu(0.2), autograd.sum([x, y, 1.5]), autograd.dot([x, 2.0], [y, x]),
+        autograd.logsumexp([x, y, 1.5]),
         x**3.0, 2.0**x, 3.0 - x, 4.0 / y, 2.0 * x,
     ]  # fmt: skip
 
@@ -112,6 +113,7 @@ def test_dot_names_the_bias_and_its_input_one():
 PYTHON = [("−", "-"), ("·", "*"), ("²", "**2"), ("^", "**"), ("ln(", "log(")]
 FUNCTIONS_BY_NAME = {
     "log": math.log,
+    "exp": math.exp,
     "cos": math.cos,
     "sin": math.sin,
     "sign": lambda v: (v > 0) - (v < 0),
