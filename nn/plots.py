@@ -293,7 +293,6 @@ def network(model, path=None, show="weight", title=None, largest=None):
 def _network_panel(ax, model, show, largest):
     """Draw the network on ``ax``."""
     from matplotlib.collections import LineCollection
-    from matplotlib.colors import to_rgba
     from matplotlib.lines import Line2D
 
     if show not in SHOWN:
@@ -318,7 +317,8 @@ def _network_panel(ax, model, show, largest):
             for j, value in enumerate(neuron[:-1]):
                 strength = min(1.0, abs(value) / largest)
                 segments.append([place(column - 1, j), place(column, i)])
-                colors.append(to_rgba(POSITIVE if value >= 0 else NEGATIVE, 0.25 + 0.65 * strength))
+                # opaque tints, not transparency: crossing lines stay clean, and the PNG stays small
+                colors.append(_tint(POSITIVE if value >= 0 else NEGATIVE, 0.25 + 0.65 * strength))
                 widths.append(0.3 + (4.2 if tallest <= 8 else 2.4) * strength)  # thinner where lines crowd
     # One collection for every connection: quick to draw even for hundreds of weights.
     ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, capstyle="round", zorder=1))

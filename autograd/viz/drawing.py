@@ -421,8 +421,13 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
                 label = escape_record_text(_constant_text(node, k, names, index))
                 nodes.append((group, (1, i, k), f"c{i}_{k}", label, constant))
                 edges.append((f"c{i}_{k}", f"op{i}", dict(role, style="dashed")))
+
+    # Values outside any group first, in topological order; then each group's, in the order of its name.
+    def declared(n):
+        return (False,) if n[0] is None else (True, _natural(n[0]), n[1])
+
     place = _Clusters(dot)
-    for group, _, name, label, attrs in sorted(nodes, key=lambda n: (n[0] is not None, _natural(n[0] or ""), n[1])):
+    for group, _, name, label, attrs in sorted(nodes, key=declared):
         place.graph_for(group).node(name, label, **attrs)
     place.close()
     for tail, head, attrs in edges:

@@ -69,7 +69,7 @@ class BackwardPage:
         # An iframe keeps the page's script and styles apart from the notebook's. The page
         # tells the notebook how tall it is; where scripts do not run, the estimate stays.
         return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{_ascii(html.escape(self.title))}" '
+            f'<iframe srcdoc="{_attribute(self.html)}" title="{_ascii(html.escape(self.title))}" '
             f'style="width:100%;height:{_estimated_height(self.steps)}px;border:1px solid #e5e7eb;'
             'border-radius:6px" sandbox="allow-scripts"></iframe>' + _RESIZER
         )
@@ -205,6 +205,11 @@ def _script_json(data):
     """JSON that is safe inside a <script> element (no '</script>', no '<!--')."""
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _attribute(text):
+    """``text`` inside a double-quoted attribute: only ``&`` and ``"`` need escaping there."""
+    return text.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def _ascii(text):

@@ -82,14 +82,23 @@ def frames_to_gif(frames, seconds_per_frame=1.0, last_frame_seconds=None, loop=T
     for im in images:
         canvas = Image.new("RGB", (width, height), "white")
         canvas.paste(im, (0, 0))
-        # One adaptive palette per frame, without dithering: flat colours stay flat, text stays crisp.
-        canvases.append(canvas.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
+        canvases.append(canvas)
+    # One palette for every frame, so that a pixel that does not change keeps its colour index and
+    # the GIF stores only what changes; made from the first, second and last frames, which between
+    # them show every colour a picture uses (less memory than all of them). No dithering: flat
+    # colours stay flat and text stays crisp.
+    samples = sorted({0, min(1, len(canvases) - 1), len(canvases) - 1})
+    strip = Image.new("RGB", (width, height * len(samples)), "white")
+    for k, index in enumerate(samples):
+        strip.paste(canvases[index], (0, height * k))
+    palette = strip.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    indexed = [canvas.quantize(palette=palette, dither=Image.Dither.NONE) for canvas in canvases]
     last = 2 * seconds_per_frame if last_frame_seconds is None else last_frame_seconds
-    durations = [round(1000 * seconds_per_frame)] * (len(canvases) - 1) + [round(1000 * last)]
+    durations = [round(1000 * seconds_per_frame)] * (len(indexed) - 1) + [round(1000 * last)]
     out = io.BytesIO()
     options = {"loop": 0} if loop else {}
-    canvases[0].save(out, format="GIF", save_all=True, append_images=canvases[1:], duration=durations,
-                     disposal=1, optimize=False, **options)  # fmt: skip
+    indexed[0].save(out, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, optimize=True,
+                    **options)  # fmt: skip
     return out.getvalue()
 
 

@@ -176,7 +176,10 @@ def test_network_draws_every_weight_with_width_by_size_and_colour_by_sign(traine
     largest = max(abs(p.data) for p in model.parameters())  # biases too: they colour the neurons
     for weight, width, color in zip(weights, widths, lines.get_colors()):
         assert width == pytest.approx(0.3 + 4.2 * abs(weight) / largest)
-        assert tuple(color[:3]) == pytest.approx(to_rgb(plots.POSITIVE if weight >= 0 else plots.NEGATIVE))
+        # a tint of blue or red, the deeper the larger the weight
+        base = to_rgb(plots.POSITIVE if weight >= 0 else plots.NEGATIVE)
+        depth = 0.25 + 0.65 * abs(weight) / largest
+        assert tuple(color[:3]) == pytest.approx(tuple(1 - depth * (1 - c) for c in base))
     texts = [t.get_text() for t in axes.texts]
     assert {"x0", "x1", "n5", "inputs", "L0\ntanh", "L1\nlinear"} <= set(texts)
     assert axes.get_title() == repr(model)

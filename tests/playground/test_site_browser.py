@@ -251,7 +251,7 @@ UNAVAILABLE = {
     "data.digits": "needs sklearn",  # the images ship inside scikit-learn
     "train_test_split": "needs sklearn",
     "plots.loss_curves": "needs matplotlib",  # plots are matplotlib figures; the page draws in SVG instead
-    "plots.decision_boundary": "needs matplotlib",  # its figure is made first (issue 11), then the NumPy grid
+    "plots.decision_boundary": "needs matplotlib",  # the figure first, then a NumPy grid in it
     "to_torch": "needs torch",  # PyTorch has no build for the browser
 }
 
@@ -286,9 +286,8 @@ def test_the_wheel_needs_in_the_browser_only_what_the_site_ships(visit):
     shipped = sorted(w["file"].split("-")[0] for w in manifest["wheels"] if not w["file"].startswith("chainrule-"))
     assert needed == shipped == ["graphviz"]
     cpython_environment = dict(environment, sys_platform="linux", platform_system="Linux")
-    assert (
-        len(build.requirements_in_browser(own, cpython_environment)) == 9
-    )  # elsewhere: everything (numpy, resvg-py, pillow too)
+    # elsewhere: everything (numpy, and resvg-py and pillow for PNG and GIF, too)
+    assert len(build.requirements_in_browser(own, cpython_environment)) == 9
 
 
 # -- the formula lesson --------------------------------------------------------------------
