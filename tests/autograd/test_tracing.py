@@ -305,3 +305,14 @@ def test_a_value_made_inside_with_a_fixed_number_is_a_constant():
     assert tape.parameters == [w]
     assert tape([1.0, 2.0]).tolist() == [5.0, 7.0]
     assert math.isclose(tape.backward([1.0, 2.0]), 6.0) and w.grad == 1.5
+
+
+def test_identity_a_lone_parameter_and_tracing_inside_no_grad():
+    w = Value(2.0)
+    identity = trace(lambda x: x, 1.0)
+    assert identity([1.0, 3.0]).tolist() == [1.0, 3.0] and identity.backward([1.0, 3.0]) == 2.0
+    lone = trace(lambda x: w, 1.0)
+    assert lone([1.0, 3.0]).tolist() == [2.0, 2.0] and lone.backward([1.0, 3.0]) == 2.0 and w.grad == 1.0
+    with autograd.no_grad():  # trace records the graph all the same
+        scaled = trace(lambda x: w * x, 1.0)
+    assert scaled([1.0, 2.0]).tolist() == [2.0, 4.0]
