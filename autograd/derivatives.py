@@ -118,6 +118,14 @@ def softplus(grad, result, x):  # ln(1 + e^x): σ(x)
     return grad * numerics.sigmoid(x)
 
 
+def heaviside(grad, result, x):  # 1 where x > 0, else 0: flat on both sides, a jump at 0
+    raise RuntimeError(
+        "backward() through heaviside, the perceptron's step: its slope is 0 on both sides of the jump "
+        "and undefined at it, so no gradient reaches the weights before it. Train with a smooth "
+        "activation such as sigmoid or tanh, or set a perceptron's weights with the perceptron rule"
+    )
+
+
 def sin(grad, result, x):  # sin x: cos x
     return grad * numerics.cos(x)
 
@@ -138,3 +146,10 @@ def dot(grad, result, *weights_then_inputs):  # w1·x1 + w2·x2 + ...
     half = len(weights_then_inputs) // 2
     weights, inputs = weights_then_inputs[:half], weights_then_inputs[half:]
     return [grad * x for x in inputs] + [grad * w for w in weights]
+
+
+# For speed, the ordinary backward pass (``backprop.float_pass``) does not call
+# these five rules but carries each written out in its loop. The formulas stay
+# here; tests/autograd/test_properties.py checks that both give the same
+# numbers, bit for bit, on random graphs.
+WRITTEN_OUT = (add, multiply, relu, sum, dot)

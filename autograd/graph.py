@@ -10,6 +10,10 @@ slots of its own, ``_first`` and ``_second`` (``_second`` is None for a function
 of one input), so a node is a single object. The fused ``sum`` and ``dot``,
 which take many operands, keep a tuple in ``_first`` and the marker ``MANY`` in
 ``_second``. Code outside this module reads them through ``operands``.
+
+One more slot, ``_incoming``, belongs to the backward pass: while a pass runs,
+it adds up the gradient arriving at the node from the nodes that use it (see
+``backprop.py``). Outside a pass it means nothing.
 """
 
 from typing import Any
@@ -29,7 +33,7 @@ def operands_of(first, second):
 class Node:
     """One number in a graph and the record of how it was computed."""
 
-    __slots__ = ("data", "grad", "label", "op", "_rule", "_first", "_second")
+    __slots__ = ("data", "grad", "label", "op", "_rule", "_first", "_second", "_incoming")
 
     data: float  # the number
     grad: Any  # d(output)/d(this node): a float, or a Value after backward(create_graph=True)
@@ -38,6 +42,7 @@ class Node:
     _rule: Any  # the operation's rule from derivatives.py, None for a leaf
     _first: Any  # the operands: see the module's docstring
     _second: Any
+    _incoming: Any  # the backward pass's running total (None until a pass reaches the node)
 
     @property
     def operands(self):
@@ -83,4 +88,39 @@ def topological_order(root):
         for x in node.operands:
             if type(x) is not float and x not in expanded:  # constants are always floats
                 stack.append(x)
+    return order
+
+
+def order_for_a_pass(root, mark):
+    """``topological_order(root)``, walked for the backward pass: every node's ``_incoming`` becomes ``mark``.
+
+    The same walk, in the same order, but a node counts as visited when its
+    ``_incoming`` slot holds ``mark`` (a float object made afresh for each
+    pass, so no earlier pass can have left it there) instead of when a set
+    holds the node: a slot is cheaper to read than a set, and the pass needs
+    every total reset anyway. Only ``backprop`` calls it, one pass at a time.
+    """
+    order = []
+    waiting: list[Node] = []
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if node is _OPERANDS_DONE:
+            order.append(waiting.pop())
+            continue
+        if node._incoming is mark:
+            continue
+        node._incoming = mark
+        waiting.append(node)
+        stack.append(_OPERANDS_DONE)
+        first, second = node._first, node._second
+        if second is MANY:
+            for x in first:
+                if type(x) is not float and x._incoming is not mark:
+                    stack.append(x)
+        elif first is not None:  # not a leaf
+            if type(first) is not float and first._incoming is not mark:
+                stack.append(first)
+            if second is not None and type(second) is not float and second._incoming is not mark:
+                stack.append(second)
     return order

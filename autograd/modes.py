@@ -21,12 +21,19 @@ class Mode(NamedTuple):
     checking: bool = False  # is a NaN or infinity an error?
 
 
-current_mode = contextvars.ContextVar("chainrule_mode", default=Mode())
+# One Mode object per combination, so that an operation can tell the usual
+# case (recording, not checking) with a single identity test: ``mode is RECORDING``.
+_MODES = {
+    mode: mode for mode in (Mode(recording, checking) for recording in (True, False) for checking in (True, False))
+}
+RECORDING = _MODES[Mode()]
+
+current_mode = contextvars.ContextVar("chainrule_mode", default=RECORDING)
 
 
 @contextlib.contextmanager
 def _switch(**changes):
-    token = current_mode.set(current_mode.get()._replace(**changes))
+    token = current_mode.set(_MODES[current_mode.get()._replace(**changes)])
     try:
         yield
     finally:

@@ -1,267 +1,244 @@
-"""chainrule against micrograd, measured in one run and reported as ratios.
+"""chainrule against other scalar engines and PyTorch, measured in one run and reported as ratios.
 
-Run with ``make bench``. Every workload runs on both engines, alternating
-(ours, micrograd, ours, micrograd, ...), and the report gives the ratio of
-the medians, so a machine that speeds up or slows down during the run treats
-both engines alike. Absolute times are printed for context only.
+Run with ``make bench`` (or ``.venv/bin/python bench/run.py --help``).
+
+Engines: chainrule; micrograd 0.1.0 (2020); a Value in the style of
+Karpathy's microgpt.py (2026, ``microgpt_value.py``); PyTorch 2.13 on 0-dim
+float64 tensors, one tensor per scalar; and PyTorch batched, the same step
+written as tensor operations.
 
 Workloads:
 1. One full-batch training step of micrograd's demo model, MLP(2, [16, 16, 1])
-   with ReLU, hinge loss plus L2, on 100 points of two moons, built from the
-   same fine-grained graph (every w * x a node) with the same initial weights.
-   Both engines must reach the same loss.
+   with ReLU, on 100 points of two moons, as a fine-grained graph (every
+   w * x a node) (``mlp.py``).
 2. The same step with fused neurons (one ``dot`` node per neuron).
 3. A chain of 100,000 ``(y * 1.0001 + 0.0001).relu()`` with backward.
-4. Memory: bytes per graph node of a 100,000-term sum of products.
+4. Memory: bytes per graph node of a 100,000-term sum of products (``memory.py``).
+5. One training step of a small character-level GPT on names, as microgpt
+   writes it, with ``sum(w * x ...)`` linear layers and with ``autograd.dot``
+   ones (``gpt.py``).
+
+Every engine on a workload starts from the same weights and must compute the
+same losses, step for step, or the bench stops. The pure-Python engines are
+measured first, in a process that has imported no NumPy, PyTorch or
+scikit-learn; then PyTorch is imported and its rows are measured beside
+chainrule again. Each table says what the process held when it was measured,
+because every library imported makes each garbage collection walk more objects.
 """
 
 import argparse
-import gc
+import importlib
+import os
 import random
-import statistics
 import sys
-import threading
-import time
-import tracemalloc
+from functools import partial
 
+import gpt
+import memory
+import microgpt_value
 import micrograd.engine as micrograd
-from sklearn.datasets import make_moons
+import mlp
+from names import NAMES
+from timing import alternate, assert_close, median, process_state, timed, timed_steps, with_deep_stack
 
 import autograd
-from autograd import Value
 
-TARGETS = {  # the issue's targets, as speed-ups (or a memory ratio) over micrograd
-    "fine-grained step": 8.0,
-    "fused step": 30.0,
-    "chain": 5.0,
+# Targets: (our row, baseline) -> the speed-up we aim for.
+TARGETS = {
+    ("chainrule fine", "microgpt-style"): 2.0,
+    ("chainrule fused", "microgpt-style"): 5.5,
+    ("chainrule", "microgpt-style"): 2.5,
+    ("chainrule sum(w*x)", "microgpt-style"): 1.6,
+    ("chainrule dot", "microgpt-style"): 5.0,
+    ("chainrule fine", "micrograd"): 8.0,
+    ("chainrule fused", "micrograd"): 30.0,
+    ("chainrule", "micrograd"): 5.0,
 }
-MEMORY_TARGET = 0.35
+MEMORY_TARGET = 0.18  # bytes per node, as a fraction of micrograd's
 
-
-# -- the demo model, written once for either engine ------------------------
-
-
-def initial_weights(seed=1337, sizes=(2, 16, 16, 1)):
-    """Weights as plain floats: layers -> neurons -> (weights, bias)."""
-    rng = random.Random(seed)
-    return [
-        [([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)] for nin, nout in zip(sizes, sizes[1:])
-    ]
-
-
-def make_parameters(weights, value_class):
-    return [[([value_class(w) for w in ws], value_class(b)) for ws, b in layer] for layer in weights]
-
-
-def forward_fine(parameters, x):
-    """micrograd's neuron: sum((wi * xi for ...), b), ReLU on all but the last layer."""
-    for depth, layer in enumerate(parameters):
-        last = depth == len(parameters) - 1
-        outputs = []
-        for ws, b in layer:
-            act = sum((wi * xi for wi, xi in zip(ws, x)), b)
-            outputs.append(act if last else act.relu())
-        x = outputs
-    return x[0]
-
-
-def forward_fused(parameters, x):
-    """The same network with one ``dot`` node per neuron (the bias joins as weight 1)."""
-    for depth, layer in enumerate(parameters):
-        last = depth == len(parameters) - 1
-        outputs = []
-        for ws, b in layer:
-            act = autograd.dot([*ws, b], [*x, 1.0])
-            outputs.append(act if last else act.relu())
-        x = outputs
-    return x[0]
-
-
-def training_step(parameters, forward, X, y, sum_=sum, learning_rate=0.5):
-    """One step of micrograd's demo: mean hinge loss plus 1e-4 * sum of squared weights."""
-    scores = [forward(parameters, list(map(float, xi))) for xi in X]
-    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-    data_loss = sum_(losses) * (1.0 / len(losses))
-    flat = [p for layer in parameters for ws, b in layer for p in (*ws, b)]
-    reg_loss = 1e-4 * sum_(p * p for p in flat)
-    loss = data_loss + reg_loss
-    for p in flat:
-        p.grad = 0.0
-    loss.backward()
-    for p in flat:
-        p.data -= learning_rate * p.grad
-    return loss.data
-
-
-# -- timing helpers ----------------------------------------------------------
-
-
-def alternate(ours, theirs, rounds):
-    """Run the two callables in turn, ``rounds`` times each.
-
-    Each callable returns (list of seconds, list of results); the lists of all
-    rounds are joined.
-    """
-    times_ours, times_theirs, results_ours, results_theirs = [], [], [], []
-    for _ in range(rounds):
-        for run, times, results in ((ours, times_ours, results_ours), (theirs, times_theirs, results_theirs)):
-            gc.collect()  # start from a clean heap: neither engine pays for the other's garbage
-            seconds, outcome = run()
-            times.extend(seconds)
-            results.append(outcome)
-    return times_ours, times_theirs, results_ours, results_theirs
-
-
-def timed(function):
-    """A callable for ``alternate`` that times one call of ``function``."""
-
-    def run():
-        start = time.perf_counter()
-        outcome = function()
-        return [time.perf_counter() - start], outcome
-
-    return run
-
-
-def with_deep_stack(function):
-    """micrograd's backward is recursive: give it a big stack and recursion limit."""
-    result = []
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(1_000_000)
-    threading.stack_size(1024 * 1024 * 1024)
-    thread = threading.Thread(target=lambda: result.append(function()))
-    thread.start()
-    thread.join()
-    threading.stack_size(0)
-    sys.setrecursionlimit(old_limit)
-    return result[0]
-
-
-def chain(value_class, length=100_000):
-    def run():
-        x = value_class(1.0)
-        y = x
-        for _ in range(length):
-            y = (y * 1.0001 + 0.0001).relu()
-        y.backward()
-        return x.grad
-
-    return run
-
-
-def bytes_per_node(value_class, terms, sum_):
-    """Traced bytes of a sum of products, divided by the nodes it created."""
-    rng = random.Random(0)
-    ws = [value_class(rng.uniform(-1, 1)) for _ in range(terms)]
-    xs = [value_class(rng.uniform(-1, 1)) for _ in range(terms)]
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    total = sum_(w * x for w, x in zip(ws, xs))
-    used = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    leaves = set(ws) | set(xs)
-    nodes = sum(1 for _ in _walk(total) if _ not in leaves)
-    del total
-    return used / nodes, nodes
-
-
-def _walk(root):
-    seen, stack = {root}, [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        for parent in getattr(node, "_prev", None) or getattr(node, "parents", ()):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-
-
-# -- the report ---------------------------------------------------------------
-
-
-def report(name, times_ours, times_theirs):
-    ours, theirs = statistics.median(times_ours), statistics.median(times_theirs)
-    ratio = theirs / ours
-    target = TARGETS[name]
-    verdict = "meets" if ratio >= target else "MISSES"
-    print(
-        f"{name:<18} chainrule {ours * 1000:9.1f} ms   micrograd {theirs * 1000:9.1f} ms   "
-        f"{ratio:6.1f}x faster  (target >= {target:g}x: {verdict})"
-    )
-    return ratio
+CHAIN_LENGTH = 100_000
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per workload (default 3)")
-    parser.add_argument("--steps", type=int, default=5, help="training steps per round (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per workload (default 5)")
+    parser.add_argument("--steps", type=int, default=4, help="training steps per round (default 4)")
+    parser.add_argument(
+        "--preload",
+        default="",
+        metavar="MODULES",
+        help="import these first (comma-separated, e.g. sklearn,torch) to measure everything in a heavier process",
+    )
+    parser.add_argument("--no-torch", action="store_true", help="leave out the PyTorch rows")
     args = parser.parse_args(argv)
+    for name in filter(None, args.preload.split(",")):
+        importlib.import_module(name)
 
-    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
-    y = [float(label) * 2 - 1 for label in y]
-    weights = initial_weights()
     print(
         f"Python {sys.version.split()[0]}; {args.rounds} alternating rounds per workload, "
-        f"{args.steps} training steps a round; medians\n"
+        f"{args.steps} training steps a round; medians over the rounds (of a round's mean step). "
+        f"Load average at start: {_load()}"
     )
+    bench = Bench(args.rounds, args.steps)
+    missed = []
+    missed += bench.mlp({"microgpt-style": microgpt_value.Value, "micrograd": micrograd.Value})
+    missed += bench.chain({"microgpt-style": microgpt_value.Value, "micrograd": micrograd.Value})
+    missed += bench.memory()
+    missed += bench.gpt({"microgpt-style": microgpt_value.Value})
 
-    # 1 and 2: training steps as a training loop runs them, one after another on
-    # the same model, so that each engine also pays for the garbage it makes.
-    # Both engines must compute the same losses, step for step.
-    def training_run(value_class, forward, sum_=sum):
-        def run():
-            parameters = make_parameters(weights, value_class)
-            seconds, losses = [], []
-            for k in range(args.steps):
-                start = time.perf_counter()
-                losses.append(training_step(parameters, forward, X, y, sum_, 1.0 - 0.9 * k / 100))
-                seconds.append(time.perf_counter() - start)
-            return seconds, losses
+    if not args.no_torch:
+        import torch_rows  # imports torch and NumPy from here on
 
-        return run
+        print("\n-- PyTorch imported from here on; chainrule and microgpt-style measured again beside it --")
+        bench.mlp({"microgpt-style": microgpt_value.Value}, torch_rows)
+        bench.chain({"microgpt-style": microgpt_value.Value}, torch_rows)
+        bench.gpt({"microgpt-style": microgpt_value.Value}, torch_rows)
 
-    def check_same_losses(ours, theirs):
-        for a, b in zip(ours, theirs):
-            assert abs(a - b) <= 1e-9 * abs(b), (a, b)
-
-    micrograd_run = training_run(micrograd.Value, forward_fine)
-    ours_fine, theirs_fine, losses_ours, losses_theirs = alternate(
-        training_run(Value, forward_fine), micrograd_run, args.rounds
-    )
-    check_same_losses(losses_ours[0], losses_theirs[0])
-    print(f"same losses on both engines over {args.steps} steps, the first {losses_ours[0][0]!r}")
-    ratios = {"fine-grained step": report("fine-grained step", ours_fine, theirs_fine)}
-
-    ours_fused, theirs_fused, losses_fused, losses_theirs = alternate(
-        training_run(Value, forward_fused, autograd.sum), micrograd_run, args.rounds
-    )
-    check_same_losses(losses_fused[0], losses_theirs[0])
-    ratios["fused step"] = report("fused step", ours_fused, theirs_fused)
-
-    ours_chain, theirs_chain, grads_ours, grads_theirs = alternate(
-        timed(chain(Value)), timed(lambda: with_deep_stack(chain(micrograd.Value))), args.rounds
-    )
-    check_same_losses(grads_ours, grads_theirs)
-    ratios["chain"] = report("chain", ours_chain, theirs_chain)
-
-    ours_bytes, ours_nodes = bytes_per_node(Value, 100_000, sum)
-    theirs_bytes, theirs_nodes = bytes_per_node(micrograd.Value, 100_000, sum)
-    fused_bytes, fused_nodes = bytes_per_node(Value, 100_000, autograd.sum)
-    memory_ratio = ours_bytes / theirs_bytes
-    verdict = "meets" if memory_ratio <= MEMORY_TARGET else "MISSES"
-    print(
-        f"{'bytes per node':<18} chainrule {ours_bytes:9.0f} B    micrograd {theirs_bytes:9.0f} B    "
-        f"{memory_ratio:6.2f}x of micrograd (target <= {MEMORY_TARGET}: {verdict})"
-    )
-    print(
-        f"{'':<18} (same graph of {ours_nodes:,} nodes in both; with a fused sum chainrule needs "
-        f"{fused_nodes:,} nodes, {fused_bytes * fused_nodes / (theirs_bytes * theirs_nodes):.2f}x micrograd's total bytes)"
-    )
-    missed = [name for name, ratio in ratios.items() if ratio < TARGETS[name]] + (
-        ["memory"] if memory_ratio > MEMORY_TARGET else []
-    )
+    print(f"\nLoad average at the end: {_load()}")
+    if missed:
+        print("MISSED: " + "; ".join(missed))
     return 1 if missed else 0
+
+
+class Bench:
+    """The workloads, each measured on chainrule and the given baselines in one alternating run."""
+
+    def __init__(self, rounds, steps):
+        self.rounds, self.steps = rounds, steps
+        self.X, self.y = mlp.moons(100)
+        self.mlp_weights = mlp.initial_weights()
+        self.tokenizer = gpt.Tokenizer(NAMES)
+        self.names = random.Random(42).sample(NAMES, len(NAMES))
+        self.gpt_weights = gpt.initial_weights(self.tokenizer.vocab_size)
+
+    def mlp(self, baselines, torch_rows=None):
+        X, y, weights = self.X, self.y, self.mlp_weights
+
+        def scalar_run(make_scalar, forward, sum_=sum):
+            return timed_steps(
+                lambda: mlp.make_parameters(weights, make_scalar),
+                lambda parameters, k: mlp.training_step(parameters, forward, X, y, mlp.learning_rate(k), sum_),
+                self.steps,
+            )
+
+        runs = {
+            "chainrule fine": scalar_run(autograd.Value, mlp.forward_fine),
+            "chainrule fused": scalar_run(autograd.Value, mlp.forward_fused, autograd.sum),
+        }
+        runs.update({name: scalar_run(cls, mlp.forward_fine) for name, cls in baselines.items()})
+        if torch_rows:
+            runs["torch 0-dim"] = timed_steps(
+                lambda: mlp.make_parameters(weights, torch_rows.scalar),
+                lambda parameters, k: torch_rows.mlp_step_0dim(parameters, X, y, mlp.learning_rate(k)),
+                self.steps,
+            )
+            X_t, y_t = (
+                torch_rows.torch.tensor(X, dtype=torch_rows.DTYPE),
+                torch_rows.torch.tensor(y, dtype=torch_rows.DTYPE),
+            )
+            runs["torch batched"] = timed_steps(
+                lambda: torch_rows.BatchedMLP(weights),
+                lambda model, k: model.step(X_t, y_t, mlp.learning_rate(k)),
+                self.steps,
+            )
+        title = f"1-2. MLP(2, [16, 16, 1]) training step on {len(X)} points"
+        return self.measure(title, runs, reference="chainrule fine", ours=("chainrule fine", "chainrule fused"))
+
+    def chain(self, baselines, torch_rows=None):
+        def scalar_chain(value_class):
+            def run():
+                x = value_class(1.0)
+                y = x
+                for _ in range(CHAIN_LENGTH):
+                    y = (y * 1.0001 + 0.0001).relu()
+                y.backward()
+                return float(x.grad)
+
+            return run
+
+        runs = {"chainrule": timed(scalar_chain(autograd.Value))}
+        for name, cls in baselines.items():  # their backward passes are recursive
+            runs[name] = timed(partial(with_deep_stack, scalar_chain(cls)))
+        if torch_rows:
+            runs["torch 0-dim"] = timed(lambda: torch_rows.chain_0dim(CHAIN_LENGTH))
+        title = f"3. chain of {CHAIN_LENGTH:,} (y * 1.0001 + 0.0001).relu(), forward and backward"
+        return self.measure(title, runs, reference="chainrule", ours=("chainrule",), per_step=False)
+
+    def gpt(self, baselines, torch_rows=None):
+        weights, tokenizer, names = self.gpt_weights, self.tokenizer, self.names
+
+        def gpt_run(make_model):
+            return timed_steps(make_model, lambda model, k: model.step(tokenizer.encode(names[k])), self.steps)
+
+        runs = {
+            "chainrule sum(w*x)": gpt_run(lambda: gpt.ScalarGPT(weights, autograd.Value, gpt.linear_sum)),
+            "chainrule dot": gpt_run(lambda: gpt.ScalarGPT(weights, autograd.Value, gpt.linear_dot)),
+        }
+        runs.update({name: gpt_run(lambda cls=cls: gpt.ScalarGPT(weights, cls)) for name, cls in baselines.items()})
+        if torch_rows:
+            runs["torch 0-dim"] = gpt_run(lambda: torch_rows.ZeroDimGPT(weights))
+            runs["torch batched"] = gpt_run(lambda: torch_rows.BatchedGPT(weights))
+        title = (
+            f"5. GPT training step ({gpt.N_LAYER} layer, {gpt.N_EMBD}-wide, {gpt.N_HEAD} heads, "
+            f"block {gpt.BLOCK_SIZE}, vocabulary {tokenizer.vocab_size}), one name a step"
+        )
+        return self.measure(title, runs, reference="chainrule sum(w*x)", ours=("chainrule sum(w*x)", "chainrule dot"))
+
+    def measure(self, title, runs, reference, ours, per_step=True):
+        """Run, check that every engine computed the same numbers, print the table; returns missed targets."""
+        print(f"\n== {title} ==")
+        print(f"   measured with {process_state()}")
+        measured = alternate(runs, self.rounds)
+        assert_close(title, {name: outcomes for name, (_, outcomes) in measured.items()}, reference)
+        medians = {name: median(times) for name, (times, _) in measured.items()}
+        unit = "a step" if per_step else "a run"
+        for name, seconds in medians.items():
+            print(f"   {name:<20} {seconds * 1000:10.1f} ms {unit}")
+        print("   same results on every engine; chainrule's speed-up over each:")
+        missed = []
+        for mine in ours:
+            cells = []
+            for other in medians:
+                if other in ours:
+                    continue
+                ratio = medians[other] / medians[mine]
+                target = TARGETS.get((mine, other))
+                cell = f"{ratio:.2f}x {other}"
+                if target:
+                    verdict = "meets" if ratio >= target else "MISSES"
+                    cell += f" (>= {target:g}x: {verdict})"
+                    if ratio < target:
+                        missed.append(f"{mine} vs {other}: {ratio:.2f}x < {target:g}x")
+                cells.append(cell)
+            print(f"   {mine:<20} " + ", ".join(cells))
+        return missed
+
+    def memory(self):
+        print("\n== 4. bytes per graph node of a 100,000-term sum of products ==")
+        print(f"   measured with {process_state()}")
+        terms = 100_000
+        ours, nodes = memory.bytes_per_node(autograd.Value, terms)
+        fused, fused_nodes = memory.bytes_per_node(autograd.Value, terms, autograd.sum)
+        theirs = {
+            "micrograd": memory.bytes_per_node(micrograd.Value, terms),
+            "microgpt-style": memory.bytes_per_node(microgpt_value.Value, terms),
+        }
+        print(f"   {'chainrule':<20} {ours:7.0f} B a node ({nodes:,} nodes)")
+        for name, (size, count) in theirs.items():
+            print(f"   {name:<20} {size:7.0f} B a node ({count:,} nodes); chainrule needs {ours / size:.2f}x")
+        micrograd_total = theirs["micrograd"][0] * theirs["micrograd"][1]
+        print(
+            f"   with a fused autograd.sum chainrule needs {fused_nodes:,} nodes, "
+            f"{fused * fused_nodes / micrograd_total:.2f}x micrograd's total bytes"
+        )
+        ratio = ours / theirs["micrograd"][0]
+        verdict = "meets" if ratio <= MEMORY_TARGET else "MISSES"
+        print(f"   chainrule / micrograd bytes per node: {ratio:.2f}x (target <= {MEMORY_TARGET}x: {verdict})")
+        return [] if ratio <= MEMORY_TARGET else [f"memory: {ratio:.2f}x > {MEMORY_TARGET}x"]
+
+
+def _load():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -117,7 +117,10 @@ def run(args) -> int:
                 USAGE_ERROR,
             )
 
-    root.backward()
+    try:
+        root.backward()
+    except RuntimeError as error:  # an operation without a derivative, such as heaviside
+        return fail(COMMAND, str(error), USAGE_ERROR)
     try:
         if args.steps:
             print(backward_steps(root, fmt=args.fmt))

@@ -23,7 +23,7 @@ from typing import Any
 
 import nn
 from nn import data, plots
-from nn.activations import ACTIVATIONS
+from nn.activations import TRAINABLE
 from nn.initializers import INITS
 from nn.losses import LOSSES
 
@@ -45,7 +45,8 @@ DATASETS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 # The losses that fit each task, the default first.
 TASK_LOSSES = {"binary": ("bce", "hinge"), "classes": ("cross_entropy",), "regression": ("mse",)}
-HIDDEN_ACTIVATIONS = [name for name in ACTIVATIONS if name != "linear"]  # linear hidden layers add nothing
+# linear hidden layers add nothing; "step" has no gradient, so backpropagation cannot train it
+HIDDEN_ACTIVATIONS = [name for name in TRAINABLE if name != "linear"]
 
 TRAIN_EPILOG = """\
 datasets:

@@ -54,6 +54,7 @@ FORWARD: dict[str, Callable[..., Any]] = {
     "relu": lambda x: np.maximum(x, 0.0),  # nan stays nan; max(-0.0, 0.0) may keep the sign of zero
     "leaky_relu": lambda x, slope: np.where(x > 0.0, x, slope * x),
     "softplus": lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+    "heaviside": lambda x: np.where(x > 0.0, 1.0, np.where(x <= 0.0, 0.0, np.nan)),  # nan stays nan
     "sin": np.sin,
     "cos": np.cos,
 }
@@ -160,6 +161,7 @@ RULES: dict[str, Callable[..., Any]] = {
     "log": sheet.log,
     "tanh": sheet.tanh,
     "sigmoid": sheet.sigmoid,
+    "heaviside": sheet.heaviside,  # raises: no gradient goes back through a step
     "abs": absolute,
     "sqrt": square_root,
     "relu": relu,
@@ -168,6 +170,8 @@ RULES: dict[str, Callable[..., Any]] = {
     "sin": sine,
     "cos": cosine,
 }
+FORWARD_ONLY = frozenset({"heaviside"})  # operations whose rule raises: backward() cannot pass them
+
 # ** has three rules on the sheet, chosen by which operands are constants
 SHEET_POWER: dict[tuple[bool, bool], Callable[..., Any]] = {
     (False, True): sheet.power_constant,  # x ** 2.0

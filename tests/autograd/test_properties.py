@@ -14,6 +14,7 @@ always build the same expression.
 """
 
 import math
+import struct
 from dataclasses import dataclass
 
 from hypothesis import given, settings
@@ -298,27 +299,153 @@ def test_programs_cover_every_operation():
         assert len(nodes) == 4 and math.isfinite(output.data)
 
 
-@settings(max_examples=150, deadline=None)
+# -- the float pass against the reference loop ---------------------------------------------
+# backprop.float_pass (totals in a slot, five rules written out) must compute
+# exactly what reference_gradients (one loop over apply_rule) computes.
+
+
+def same_bits(a, b):
+    """Equal to the last bit: 0.0 and -0.0 differ, and a nan matches a nan."""
+    return struct.pack("<d", a) == struct.pack("<d", b) or (math.isnan(a) and math.isnan(b))
+
+
+@settings(max_examples=200, deadline=None)
 @given(programs())
-def test_the_fast_backward_pass_equals_the_reference_loop_to_the_bit(program):
-    """``gradients`` (unrolled by arity) against ``reference_gradients`` (one loop over apply_rule)."""
+def test_the_float_pass_equals_the_reference_loop_to_the_bit(program):
     from autograd.backprop import gradients, reference_gradients
 
-    _, _, output, _ = run_engine(program)
+    leaves, _, output, _ = run_engine(program)
     fast, reference = gradients(output), reference_gradients(output)
-    assert fast.keys() == reference.keys()
+    assert list(fast) == topological_order(output) and fast.keys() == reference.keys()
     for node, g in reference.items():
-        assert fast[node] == g or (math.isnan(fast[node]) and math.isnan(g)), node
+        assert same_bits(fast[node], g), (node, fast[node], g)
+    output.backward()  # and backward() stores the same numbers
+    for node, g in reference.items():
+        assert same_bits(node.grad, g), (node, node.grad, g)
 
 
 @settings(max_examples=40, deadline=None)
 @given(programs(max_steps=8))
-def test_the_fast_pass_equals_the_reference_loop_with_create_graph(program):
-    from autograd.backprop import gradients, reference_gradients
+def test_gradients_with_create_graph_hold_the_float_pass_numbers(program):
+    from autograd.backprop import gradients
 
     _, _, output, _ = run_engine(program)
-    fast = gradients(output, Value(1.0), create_graph=True)
-    reference = reference_gradients(output, Value(1.0), create_graph=True)
+    floats = gradients(output)
+    graphs = gradients(output, Value(1.0), create_graph=True)
+    assert floats.keys() == graphs.keys()
+    for node, g in floats.items():
+        assert same_bits(as_float(graphs[node]), g), node
+
+
+ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+# Nodes of the written-out rules in every arrangement of Values, constants and
+# repeated operands, from leaves a, b, c and a constant k.
+WRITTEN_OUT_SHAPES = {
+    "a * b": lambda a, b, c, k: a * b,
+    "a * k": lambda a, b, c, k: a * k,
+    "k * a": lambda a, b, c, k: k * a,
+    "a * a": lambda a, b, c, k: a * a,
+    "a + b": lambda a, b, c, k: a + b,
+    "a + k": lambda a, b, c, k: a + k,
+    "k + a": lambda a, b, c, k: k + a,
+    "a + a": lambda a, b, c, k: a + a,
+    "relu(a)": lambda a, b, c, k: a.relu(),
+    "sum": lambda a, b, c, k: autograd.sum([a, b, k, a]),
+    "sum of one": lambda a, b, c, k: autograd.sum([b]),
+    "dot": lambda a, b, c, k: autograd.dot([a, b, k], [c, k, a]),
+    "dot of Values": lambda a, b, c, k: autograd.dot([a, b], [b, c]),
+    "dot with itself": lambda a, b, c, k: autograd.dot([a, a], [a, b]),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(WRITTEN_OUT_SHAPES)), st.lists(ANY_FLOAT, min_size=5, max_size=5))
+def test_each_written_out_rule_equals_the_formula_sheet_to_the_bit(shape, numbers):
+    """Any floats at all (nan, infinities, -0.0, the extremes), and an arriving gradient that is any float too."""
+    from autograd.backprop import gradients, reference_gradients
+
+    a, b, c, upstream = (Value(x) for x in numbers[:4])
+    node = WRITTEN_OUT_SHAPES[shape](a, b, c, numbers[4])
+    output = node * upstream  # the node's rule receives upstream.data
+    fast, reference = gradients(output), reference_gradients(output)
     assert fast.keys() == reference.keys()
-    for node, g in reference.items():
-        assert as_float(fast[node]) == as_float(g)
+    for x, g in reference.items():
+        assert same_bits(fast[x], g), (shape, numbers, fast[x], g)
+
+
+def test_the_written_out_rules_are_the_ones_the_formula_sheet_declares():
+    from autograd import backprop, derivatives
+
+    inlined = {backprop.INLINE_ADD, backprop.INLINE_MULTIPLY, backprop.INLINE_RELU, backprop.INLINE_SUM}
+    assert inlined | {backprop.INLINE_DOT} == set(derivatives.WRITTEN_OUT)
+    assert {shape(Value(1.0), Value(2.0), Value(3.0), 4.0)._rule for shape in WRITTEN_OUT_SHAPES.values()} == set(
+        derivatives.WRITTEN_OUT
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs())
+def test_the_walk_of_the_float_pass_is_topological_order(program):
+    from autograd.graph import order_for_a_pass
+
+    _, _, output, _ = run_engine(program)
+    mark = float("-0.0")
+    assert order_for_a_pass(output, mark) == topological_order(output)
+    assert all(node._incoming is mark for node in topological_order(output))
+
+
+def test_a_pass_cut_short_leaves_no_trace_in_the_next():
+    """As after Ctrl-C: a walk whose pass never finished, and totals half added."""
+    from autograd.graph import order_for_a_pass
+
+    x = Value(2.0)
+    y = (x * x).relu() + x * 3.0
+    for node in order_for_a_pass(y, float("-0.0")):
+        node._incoming += 123.0
+    y.backward()
+    assert x.grad == 7.0 and grad(y, [x]) == (7.0,)
+
+
+def test_a_pass_while_another_runs_takes_the_reference_loop():
+    from autograd import backprop
+
+    x = Value(3.0)
+    y = (x * x).relu() + x
+    with backprop._ONE_FLOAT_PASS:  # as if another thread were halfway through a pass
+        y.backward()
+        assert grad(y, [x]) == (7.0,)
+    assert x.grad == 7.0
+
+
+def test_threads_that_share_parameters_get_their_own_gradients():
+    """Two threads differentiate graphs over the same leaves at the same time, switching often."""
+    import sys
+    import threading
+
+    weights = [Value(0.01 * i) for i in range(300)]
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            inputs = [float(k + i) for i in range(300)]
+            for _ in range(15):
+                out = sum(w * x for w, x in zip(weights, inputs)) * 1.0  # d out / d w_i = inputs[i]
+                found = grad(out, weights)
+                out.backward()
+                results.setdefault(k, []).append(found == tuple(inputs))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1000)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors and results == {0: [True] * 15, 1000: [True] * 15}
+    assert all(w.grad == 15 * (i + (i + 1000)) for i, w in enumerate(weights))

@@ -221,6 +221,7 @@ def test_steps_alone_print_only_the_table(capsys):
         (["draw", "x", "--set", "x"], "expected NAME=NUMBER"),
         (["draw", "x", "--set", "x=1", "--fmt", "q"], "not a number format"),
         (["draw", "log(x)", "--set", "x=-1"], "log() of -1.0"),
+        (["draw", "heaviside(x) * 2", "--set", "x=1"], "backward() through heaviside"),
         (["draw", "x", "--rankdir", "RL"], "invalid choice: 'RL'"),
         (["draw", "x", "--max-nodes", "-1"], "must be 0 (no limit) or more"),
         (["draw"], "the following arguments are required: expression"),

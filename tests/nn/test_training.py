@@ -423,3 +423,68 @@ def test_an_mlp_calls_each_layer_so_a_subclass_is_not_skipped():
     model.layers = [CountingLayer(2, 3, seed=1), CountingLayer(3, 1, seed=2)]
     model([0.5, -0.5])
     assert calls == [2, 3]
+
+
+# ---------------------------------------------------------------------------
+# The garbage collector during fit (nn/collector.py)
+
+
+def test_fit_sets_the_existing_objects_aside_while_training_and_puts_them_back():
+    import gc
+
+    X, y = moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    during = []
+    assert gc.get_freeze_count() == 0
+    fit(model, X, y, epochs=2, progress=False, callbacks=lambda epoch, h: during.append(gc.get_freeze_count()))
+    assert len(during) == 2 and all(n > 0 for n in during)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_the_collector_is_restored_when_fit_raises():
+    import gc
+
+    X, y = moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+
+    def broken(epoch, history):
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("a callback failed")
+
+    with pytest.raises(RuntimeError, match="a callback failed"):
+        fit(model, X, y, epochs=3, progress=False, callbacks=broken)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_fit_leaves_a_freeze_made_by_someone_else_alone(monkeypatch):
+    import gc
+
+    X, y = moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    calls = []
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: 1000)  # as if objects were frozen already
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "unfreeze", lambda: calls.append("unfreeze"))
+    fit(model, X, y, epochs=2, progress=False)
+    assert calls == []
+
+
+def test_objects_made_during_training_are_still_collected():
+    import gc
+    import weakref
+
+    X, y = moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    refs = []
+
+    class Cycle:  # a reference cycle made during training: only the collector can free it
+        def __init__(self):
+            self.me = self
+
+    def make_garbage(epoch, history):
+        cycle = Cycle()
+        refs.append(weakref.ref(cycle))
+        gc.collect()  # collects what training made, and the cycle of the epoch before
+
+    fit(model, X, y, epochs=3, progress=False, callbacks=make_garbage)
+    assert [r() is None for r in refs] == [True, True, False]
