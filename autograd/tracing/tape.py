@@ -59,16 +59,16 @@ def trace(f, *example, passes=PASSES):
         raise TypeError(
             "trace() needs an example argument for each argument of the function, e.g. trace(f, [0.0, 1.0])"
         )
-    numbers = [_plain(value) for value in example]
-    arguments = describe_arguments(f, numbers)
-    recorded = record(f, arguments, numbers)
-    made = _check_parameters(f, arguments, numbers, recorded)
+    plain = [_plain(value) for value in example]
+    arguments = describe_arguments(f, plain)
+    recorded = record(f, arguments, plain)
+    made = _check_parameters(f, arguments, plain, recorded)
     program = _constants_for_made_values(recorded, made)
     stages = [("recorded", program)]
     for compiler_pass in passes:
         program = compiler_pass(program)
         stages.append((getattr(compiler_pass, "__name__", "pass"), program))
-    return Tape(f, arguments, numbers, recorded, made, stages)
+    return Tape(f, arguments, plain, recorded, made, stages)
 
 
 class Tape:
