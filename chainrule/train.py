@@ -16,7 +16,6 @@ Exit status: 0 done, 2 a mistake in the command line, 1 a failure later
 """
 
 import argparse
-import json
 import os
 import warnings
 from typing import Any
@@ -28,6 +27,7 @@ from nn.initializers import INITS
 from nn.losses import LOSSES
 
 from . import arguments
+from .files import write_json
 from .report import fail, say, usage_error
 
 COMMAND = "train"
@@ -266,7 +266,7 @@ def run(args) -> int:
                                       title=f"{args.dataset}: the fitted curve"))  # fmt: skip
             model.save(_in(args.out, "model.json"))
             written.append(_in(args.out, "model.json"))
-        _write_json(history.to_dict(), _in(args.out, "history.json"))
+        write_json(history.to_dict(), _in(args.out, "history.json"))
         written.append(_in(args.out, "history.json"))
     except OSError as error:
         return fail(COMMAND, f"cannot write {error.filename or args.out}: {error.strerror}")
@@ -306,12 +306,6 @@ def _write(draw, *args, path, **options):
     """Draw a figure straight to ``path`` and let it go (no figure stays in memory)."""
     draw(*args, path=path, **options)
     return path
-
-
-def _write_json(document, path):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=1, allow_nan=True)
-        f.write("\n")
 
 
 def _in(directory, name):

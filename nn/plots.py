@@ -1,4 +1,4 @@
-"""Pictures of training: loss curves, decision boundaries, gradient flow.
+"""Pictures of training: loss curves, decision boundaries, gradient flow, attention.
 
 Each function returns a matplotlib ``Figure`` (Jupyter shows it as the
 cell's result) and also writes it to ``path`` when one is given (the format
@@ -179,6 +179,59 @@ def regression_fit(model, X, y, path=None, title="Fitted curve", points=200):
     ax.set_ylabel("y")
     ax.set_title(title)
     _finish(ax, legend=True)
+    return _done(figure, path)
+
+
+def sequence_losses(history, path=None, title="Training", baselines=None, window=50):
+    """The loss per step of ``train_sequences``: each step faint, its running mean solid, validation dashed.
+
+    ``baselines`` maps a name to a loss to draw as a horizontal line, such as
+    ``{"bigram model": 2.41}``: the level a model has to get below to have
+    learnt more than counting pairs of letters.
+    """
+    if len(history) == 0:
+        raise ValueError("the history has no step to plot")
+    figure = _figure(width=6.4, height=4.0)
+    ax = figure.subplots()
+    steps = list(range(1, len(history) + 1))
+    ax.plot(steps, history.loss, color=CLASS_COLORS[0], alpha=0.2, linewidth=0.8)
+    ax.plot(steps, history.smoothed_loss(window), color=CLASS_COLORS[0], label=f"training (mean of {window} steps)")
+    if history.val_loss:
+        ax.plot(history.val_steps, history.val_loss, color=CLASS_COLORS[1], linestyle="--", marker="o",
+                markersize=4, label="validation")  # fmt: skip
+    for i, (name, level) in enumerate((baselines or {}).items()):
+        ax.axhline(level, color=CLASS_COLORS[(i + 2) % len(CLASS_COLORS)], linestyle=":", label=f"{name} ({level:.3f})")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (cross-entropy per character)")
+    ax.set_title(_with_ending(title, history))
+    _finish(ax, legend=True, whole_x=True)
+    return _done(figure, path)
+
+
+def attention_map(weights, labels, path=None, title="Attention"):
+    """Heat maps of attention weights, one per head: row = the position attending, column = the one attended to.
+
+    ``weights[head][query][key]`` as ``GPT.attention`` returns for one layer;
+    ``labels`` names the positions (the tokens read).
+    """
+    if not weights or not weights[0]:
+        raise ValueError("no attention weights to draw")
+    n = len(labels)
+    if any(len(head) != n or any(len(row) != n for row in head) for head in weights):
+        raise ValueError(f"every head needs a {n} x {n} grid of weights, one row and column per label")
+    heads = len(weights)
+    figure = _figure(width=2.6 * heads + 0.8, height=3.0)
+    axes = figure.subplots(1, heads, squeeze=False)[0]
+    for head, (ax, grid) in enumerate(zip(axes, weights)):
+        image = ax.imshow(grid, cmap="Blues", vmin=0.0, vmax=1.0)
+        ax.set_xticks(range(n), labels)
+        ax.set_yticks(range(n), labels)
+        ax.set_title(f"head {head}", fontsize="medium")
+        ax.set_xlabel("attends to")
+        if head == 0:
+            ax.set_ylabel("reading")
+    figure.colorbar(image, ax=list(axes), shrink=0.8, label="weight")
+    figure.suptitle(title)
     return _done(figure, path)
 
 

@@ -15,14 +15,14 @@ shows a progress bar. Pressing Ctrl-C ends training after the current step:
 ``fit`` returns normally, with the model as trained so far and
 ``history.interrupted`` set.
 
-With ``compile=True`` each step replays a tape of the loss over the whole
-batch instead (``compiled.py``, through ``autograd.trace``): the same steps,
-the same History, much faster.
-
 While the loop runs, the garbage collector skips every object that existed
 before it (``collector.py`` says why; in a process that has imported
 scikit-learn or PyTorch that makes a step up to twice as fast), and goes back
 to normal when ``fit`` returns or raises.
+
+With ``compile=True`` each step replays a tape of the loss over the whole
+batch instead (``compiled.py``, through ``autograd.trace``): the same steps,
+the same History, much faster.
 
 Scoring lives in ``scoring.py``, the losses by name in ``losses.py``, the
 progress bar and Ctrl-C handling in ``progress.py``.
