@@ -39,6 +39,7 @@ import time
 import micrograd.nn
 import numpy as np
 import torch
+from timing import alternate, process_state, timed
 
 import autograd
 import nn
@@ -187,35 +188,23 @@ def torch_digits_epochs(model, X, y, epochs):
 # -- timing -------------------------------------------------------------------------------
 
 
-def alternate(contenders, rounds):
-    """Run each contender once per round, in turn; each returns a list of seconds. Joined per contender."""
-    times = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, run in contenders.items():
-            gc.collect()
-            times[name].extend(run())
-    return times
-
-
 def stepping(step, count):
+    """A callable for ``timing.alternate``: ``count`` steps in a row, each timed; the outcome is the losses."""
+
     def run():
-        seconds = []
+        seconds, losses = [], []
         for k in range(count):
             start = time.perf_counter()
-            step(0.05 * (1.0 - 0.5 * k / count))
+            losses.append(step(0.05 * (1.0 - 0.5 * k / count)))
             seconds.append(time.perf_counter() - start)
-        return seconds
+        return seconds, losses
 
     return run
 
 
-def timed(function):
-    def run():
-        start = time.perf_counter()
-        function()
-        return [time.perf_counter() - start]
-
-    return run
+def seconds(measured):
+    """name -> the seconds of every round, from what ``timing.alternate`` returns."""
+    return {name: times for name, (times, _) in measured.items()}
 
 
 def report(name, ours, theirs, other="PyTorch", unit=1e6, unit_name="µs"):
@@ -244,8 +233,9 @@ def main(argv=None):
     torch.set_num_threads(1)
     print(
         f"Python {sys.version.split()[0]}, NumPy {np.__version__}, PyTorch {torch.__version__} (float64, 1 thread); "
-        f"{args.rounds} alternating rounds; medians\n"
+        f"{args.rounds} alternating rounds; medians"
     )
+    print(f"the process: {process_state()}\n")
     X, y = demo_data()
     ratios = {}
 
@@ -260,7 +250,7 @@ def main(argv=None):
     for name in steps:
         check_same(first[name], first["PyTorch"], name)
     print(f"same losses on every side over 3 steps, the first {first['PyTorch'][0]!r}")
-    times = alternate({name: stepping(step, args.steps) for name, step in steps.items()}, args.rounds)
+    times = seconds(alternate({name: stepping(step, args.steps) for name, step in steps.items()}, args.rounds))
     ratios["fused step vs PyTorch"] = report("fused step vs PyTorch", times["tape (fused)"], times["PyTorch"])
     report("  the same through Values", times["tape through Values"], times["PyTorch"])
     ratios["fine step vs PyTorch"] = report("fine step vs PyTorch", times["tape (fine-grained)"], times["PyTorch"])
@@ -272,12 +262,14 @@ def main(argv=None):
     check_same(fitted.loss, torch_losses, "digits epoch")
     print(f"same digits epoch loss in fit(compile=True) and PyTorch: {fitted.loss[0]!r}")
     digits_model, torch_model = MLP(64, [32, 10], seed=0, init="xavier"), MLP(64, [32, 10], seed=0, init="xavier")
-    times = alternate(
-        {
-            "fit": timed(lambda: digits_fit(digits_model, X_digits, y_digits, args.epochs, compiled=True)),
-            "PyTorch": timed(lambda: torch_digits_epochs(torch_model, X_digits, y_digits, args.epochs)),
-        },
-        args.rounds,
+    times = seconds(
+        alternate(
+            {
+                "fit": timed(lambda: digits_fit(digits_model, X_digits, y_digits, args.epochs, compiled=True)),
+                "PyTorch": timed(lambda: torch_digits_epochs(torch_model, X_digits, y_digits, args.epochs)),
+            },
+            args.rounds,
+        )
     )
     ratios["digits epoch vs PyTorch"] = report(
         "digits epoch vs PyTorch",
@@ -291,7 +283,9 @@ def main(argv=None):
     micrograd_step = MicrogradStep(demo_model(False), X, y)
     check_same([micrograd_step(0.05)], first["PyTorch"][:1], "micrograd")
     fine = TapeStep(demo_model(False), X, y)
-    times = alternate({"tape": stepping(fine, args.steps), "micrograd": stepping(micrograd_step, 1)}, args.rounds)
+    times = seconds(
+        alternate({"tape": stepping(fine, args.steps), "micrograd": stepping(micrograd_step, 1)}, args.rounds)
+    )
     ratios["fine step vs micrograd"] = report(
         "fine step vs micrograd", times["tape"], times["micrograd"], other="micrograd"
     )

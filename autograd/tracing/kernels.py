@@ -54,6 +54,7 @@ FORWARD: dict[str, Callable[..., Any]] = {
     "relu": lambda x: np.maximum(x, 0.0),  # nan stays nan; max(-0.0, 0.0) may keep the sign of zero
     "leaky_relu": lambda x, slope: np.where(x > 0.0, x, slope * x),
     "softplus": lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+    "heaviside": lambda x: np.where(x > 0.0, 1.0, np.where(x <= 0.0, 0.0, np.nan)),  # nan stays nan
     "sin": np.sin,
     "cos": np.cos,
 }
@@ -160,6 +161,7 @@ RULES: dict[str, Callable[..., Any]] = {
     "log": sheet.log,
     "tanh": sheet.tanh,
     "sigmoid": sheet.sigmoid,
+    "heaviside": sheet.heaviside,  # raises: no gradient goes back through a step
     "abs": absolute,
     "sqrt": square_root,
     "relu": relu,
@@ -168,6 +170,8 @@ RULES: dict[str, Callable[..., Any]] = {
     "sin": sine,
     "cos": cosine,
 }
+FORWARD_ONLY = frozenset({"heaviside"})  # operations whose rule raises: backward() cannot pass them
+
 # ** has three rules on the sheet, chosen by which operands are constants
 SHEET_POWER: dict[tuple[bool, bool], Callable[..., Any]] = {
     (False, True): sheet.power_constant,  # x ** 2.0
@@ -185,12 +189,12 @@ def rule_for(op, constant):
 
 
 def sum_items(items):
-    return items @ _ones(items.shape[-1])  # a matrix product: faster than a NumPy reduction
+    return np.dot(items, _ones(items.shape[-1]))  # a matrix product: faster than a NumPy reduction
 
 
 def dot_items(weights, inputs):
     if np.ndim(weights) == 1 or np.ndim(inputs) == 1:  # one side shared by all rows
-        return inputs @ weights if np.ndim(weights) == 1 else weights @ inputs
+        return np.dot(inputs, weights) if np.ndim(weights) == 1 else np.dot(weights, inputs)
     return np.einsum("...i,...i->...", weights, inputs)
 
 
@@ -198,7 +202,7 @@ def logsumexp_items(items):
     """ln Σ e^x over each row's items, as numerics.log_sum_exp: shifted by the largest, infinities kept."""
     largest = items.max(axis=-1)
     shift = np.where(np.isinf(largest), 0.0, largest)  # an infinite largest is the answer itself
-    return shift + np.log(np.exp(items - shift[..., None]) @ _ones(items.shape[-1]))
+    return shift + np.log(np.dot(np.exp(items - shift[..., None]), _ones(items.shape[-1])))
 
 
 REDUCE: dict[str, Callable[..., Any]] = {"sum": sum_items, "dot": dot_items, "logsumexp": logsumexp_items}
@@ -225,7 +229,7 @@ REDUCE_RULES: dict[str, Callable[..., Any]] = {"sum": sum_rule, "dot": dot_rule,
 
 def linear(inputs, weights, bias):
     """Row b, output j: Σ_i weights[j, i] · inputs[b, i] + bias[j]."""
-    out = inputs @ weights.T
+    out = np.dot(inputs, weights.T)  # np.dot: less overhead than @ on small matrices
     if bias is not None:
         out += bias
     return out
@@ -233,13 +237,13 @@ def linear(inputs, weights, bias):
 
 def linear_rule(grad, inputs, weights, inputs_need_grad=True):
     """The dot rule, summed over the rows for the parameters: (d inputs or None, d weights, d bias)."""
-    d_inputs = grad @ weights if inputs_need_grad else None
-    return d_inputs, grad.T @ inputs, sum_rows(grad)
+    d_inputs = np.dot(grad, weights) if inputs_need_grad else None
+    return d_inputs, np.dot(grad.T, inputs), sum_rows(grad)
 
 
 def sum_rows(array):
     """``array`` summed over its first axis (the rows), as a matrix product, which is faster."""
-    return _ones(array.shape[0]) @ array
+    return np.dot(_ones(array.shape[0]), array)
 
 
 def _ones(count, cache={}):  # noqa: B006 (the cache is shared on purpose; nothing writes to its arrays)

@@ -29,25 +29,8 @@ from typing import Any, NamedTuple
 
 # The engine operations a program may contain, by kind.
 ELEMENTWISE = frozenset(
-    {
-        "+",
-        "-",
-        "*",
-        "/",
-        "**",
-        "neg",
-        "abs",
-        "exp",
-        "log",
-        "sqrt",
-        "tanh",
-        "sigmoid",
-        "relu",
-        "leaky_relu",
-        "softplus",
-        "sin",
-        "cos",
-    }
+    {"+", "-", "*", "/", "**", "neg", "abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu"}
+    | {"softplus", "heaviside", "sin", "cos"}
 )
 REDUCTIONS = frozenset({"sum", "dot", "logsumexp"})  # n-ary: they reduce their operands' items to one number
 ENGINE_OPERATIONS = ELEMENTWISE | REDUCTIONS

@@ -61,28 +61,41 @@ def record(function, arguments, example):
                 variable[x] = len(instructions) - 1
 
     parameters: list[Value] = []
+
+    def place_parameter(leaf):
+        variable[leaf] = len(instructions)
+        instructions.append(Instruction("param", (), None, len(parameters)))
+        parameters.append(leaf)
+
     for root in roots:  # depth first, operands left to right, each node after its operands
-        stack = [(root, None)]
+        stack = [root]
         while stack:
-            node, operands = stack.pop()
+            node = stack[-1]
             if node in variable:
+                stack.pop()
                 continue
-            if operands is None:  # first visit: place the operands first
-                operands = node.operands
-                stack.append((node, operands))
-                # (constants are always floats in the engine: a type check is the quickest test)
-                stack.extend([(x, None) for x in reversed(operands) if type(x) is not float and x not in variable])
+            operands = node.operands
+            # (constants are always floats in the engine: a type check is the quickest test)
+            inner = []
+            for x in operands:
+                if type(x) is not float and x not in variable:
+                    if x.op:
+                        inner.append(x)
+                    else:
+                        place_parameter(x)  # a leaf needs no visit of its own
+            if inner:
+                stack.extend(reversed(inner))  # placed first, then this node again
                 continue
+            stack.pop()
             if not node.op:
-                instructions.append(Instruction("param", (), None, len(parameters)))
-                parameters.append(node)
+                place_parameter(node)
             elif node.op in ENGINE_OPERATIONS:
                 args = tuple([x if type(x) is float else variable[x] for x in operands])
                 detail = len(operands) // 2 if node.op == "dot" else None
+                variable[node] = len(instructions)
                 instructions.append(Instruction(node.op, args, None, detail))
             else:
                 raise TracingError(f"the operation {node.op!r} cannot be traced: the tape has no array form of it")
-            variable[node] = len(instructions) - 1
     return Program(instructions, [variable[r] for r in roots], arguments, parameters)
 
 

@@ -57,6 +57,8 @@ class Replay:
             for v, instruction in enumerate(program.instructions)
         ]
         self.backward_steps = [step for step in reversed(self.steps) if needs_grad[step.out]]
+        # a step (heaviside) lets no gradient through: the engine's backward raises at it, wherever it is
+        self.forward_only = [step for step in self.steps if getattr(step, "op", None) in kernels.FORWARD_ONLY]
         self.batched = batched
         self.shape = shape
         self.output_plan = self.output_runs(program.outputs)
@@ -106,6 +108,8 @@ class Replay:
 
     def backward(self, run, theta, variable, scale):
         """d(Σ_rows scale · output)/dθ for the scalar output ``variable``, as an array like θ."""
+        for step in self.forward_only:
+            step.rule(0.0, 0.0, 0.0)  # raises the engine's own error
         grads: list[Any] = [None] * len(self.steps)
         grads[variable] = np.full(run.rows, scale) if self.batched[variable] else np.float64(scale * run.rows)
         grad_theta = np.zeros_like(theta)

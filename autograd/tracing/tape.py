@@ -12,11 +12,12 @@ would replay wrongly:
 
 - at trace time, the function is recorded again with every parameter nudged;
   a constant read from a parameter's ``.data`` shows up as a difference;
-- at the first batch, it is recorded again at a row of the batch that differs
-  from the example; a Python branch on the data, or a constant computed from
-  it (such as the largest logit of a softmax, taken as a number), shows up
-  as a difference there. Until a batch with such a row comes, the tape keeps
-  checking, and checks again, a row at a time, at calls 4, 16, 64, ...
+- at the first batch, it is recorded again at three rows of the batch that
+  differ from the example; a Python branch on the data, or a constant
+  computed from it (such as the largest logit of a softmax, taken as a
+  number), shows up as a difference there. Until a batch with such a row
+  comes, the tape keeps checking, and then checks again, a row at a time, at
+  calls 4, 16, 64, ...
 """
 
 import numbers
@@ -58,16 +59,16 @@ def trace(f, *example, passes=PASSES):
         raise TypeError(
             "trace() needs an example argument for each argument of the function, e.g. trace(f, [0.0, 1.0])"
         )
-    numbers = [_plain(value) for value in example]
-    arguments = describe_arguments(f, numbers)
-    recorded = record(f, arguments, numbers)
-    made = _check_parameters(f, arguments, numbers, recorded)
+    plain = [_plain(value) for value in example]
+    arguments = describe_arguments(f, plain)
+    recorded = record(f, arguments, plain)
+    made = _check_parameters(f, arguments, plain, recorded)
     program = _constants_for_made_values(recorded, made)
     stages = [("recorded", program)]
     for compiler_pass in passes:
         program = compiler_pass(program)
         stages.append((getattr(compiler_pass, "__name__", "pass"), program))
-    return Tape(f, arguments, numbers, recorded, made, stages)
+    return Tape(f, arguments, plain, recorded, made, stages)
 
 
 class Tape:
@@ -197,7 +198,7 @@ class Tape:
 
         The first batch is checked at up to three rows spread over it (the
         first, the middle and the last that differ from the example); after
-        that, one row at calls 2, 4, 8, 16, ..., moving from call to call, so
+        that, one row at calls 4, 16, 64, 256, ..., moving from call to call, so
         the checks cost next to nothing in a long run yet also see parameters
         that have moved since tracing.
         """

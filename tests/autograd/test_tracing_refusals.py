@@ -68,7 +68,7 @@ def test_a_number_read_from_a_parameter_outside_the_graph_is_refused_once_it_mov
     tape(BATCH)  # v has not moved: the constant is still right
     v.data = 3.0
     with pytest.raises(TracingError, match="constant 2.0 .* the constant 3.0"):
-        for _ in range(4):  # the checks come at calls 1, 2, 4, 8, ...
+        for _ in range(4):  # the checks come at calls 1, 4, 16, 64, ...: the fourth call checks
             tape(BATCH)
 
 
