@@ -1,9 +1,10 @@
 """What a graph node records, and the order in which to visit the nodes.
 
-A ``Node`` holds a number, its gradient, and how it was made: the name of the
-operation, the operation's rule from the formula sheet, and its operands.
-``Value`` (in ``value.py``) is a Node that knows arithmetic; this module needs
-none of that, so the graph walks below depend on nothing but the record.
+A ``Node`` holds a number, its gradient, a label, and how it was made: the
+operation's rule from the formula sheet and its operands. ``Value`` (in
+``value.py``) is a Node that knows arithmetic and the operations' names; this
+module needs none of that, so the graph walks below depend on nothing but the
+record.
 
 Where the operands go: a node made from one or two operands keeps them in two
 slots of its own, ``_first`` and ``_second`` (``_second`` is None for a function
@@ -14,6 +15,10 @@ which take many operands, keep a tuple in ``_first`` and the marker ``MANY`` in
 One more slot, ``_incoming``, belongs to the backward pass: while a pass runs,
 it adds up the gradient arriving at the node from the nodes that use it (see
 ``backprop.py``). Outside a pass it means nothing.
+
+Every slot costs every node a little memory and the garbage collector a little
+time, each time it walks the node; so the label of a node an operation made is
+only stored once someone names it (until then it reads as "").
 """
 
 from typing import Any
@@ -33,16 +38,27 @@ def operands_of(first, second):
 class Node:
     """One number in a graph and the record of how it was computed."""
 
-    __slots__ = ("data", "grad", "label", "op", "_rule", "_first", "_second", "_incoming")
+    __slots__ = ("data", "grad", "_label", "_rule", "_first", "_second", "_incoming")
 
     data: float  # the number
     grad: Any  # d(output)/d(this node): a float, or a Value after backward(create_graph=True)
-    label: str  # a name to show in pictures, "" for none
-    op: str  # the operation that made it ("+", "tanh", ...), "" for a leaf
+    _label: str  # see label
     _rule: Any  # the operation's rule from derivatives.py, None for a leaf
     _first: Any  # the operands: see the module's docstring
     _second: Any
     _incoming: Any  # the backward pass's running total (None until a pass reaches the node)
+
+    @property
+    def label(self):
+        """A name to show in pictures, "" for none."""
+        try:
+            return self._label
+        except AttributeError:  # made by an operation and never named
+            return ""
+
+    @label.setter
+    def label(self, name):
+        self._label = name
 
     @property
     def operands(self):
