@@ -110,11 +110,13 @@ def topological_order(root):
 def order_for_a_pass(root, mark):
     """``topological_order(root)``, walked for the backward pass: every node's ``_incoming`` becomes ``mark``.
 
-    The same walk, in the same order, but a node counts as visited when its
-    ``_incoming`` slot holds ``mark`` (a float object made afresh for each
-    pass, so no earlier pass can have left it there) instead of when a set
-    holds the node: a slot is cheaper to read than a set, and the pass needs
-    every total reset anyway. Only ``backprop`` calls it, one pass at a time.
+    The same walk, giving the same order, with two economies. A node counts
+    as visited when its ``_incoming`` slot holds ``mark`` (a float object made
+    afresh for each pass, so no earlier pass can have left it there) instead
+    of when a set holds it: a slot is cheaper to read than a set, and the pass
+    needs every total reset anyway. And the operand that would be pushed last,
+    and so popped next, is visited at once instead. Only ``backprop`` calls
+    it, one pass at a time.
     """
     order = []
     waiting: list[Node] = []
@@ -124,19 +126,25 @@ def order_for_a_pass(root, mark):
         if node is _OPERANDS_DONE:
             order.append(waiting.pop())
             continue
-        if node._incoming is mark:
-            continue
-        node._incoming = mark
-        waiting.append(node)
-        stack.append(_OPERANDS_DONE)
-        first, second = node._first, node._second
-        if second is MANY:
-            for x in first:
-                if type(x) is not float and x._incoming is not mark:
-                    stack.append(x)
-        elif first is not None:  # not a leaf
-            if type(first) is not float and first._incoming is not mark:
-                stack.append(first)
+        while node._incoming is not mark:
+            node._incoming = mark
+            waiting.append(node)
+            stack.append(_OPERANDS_DONE)
+            first, second = node._first, node._second
+            if second is MANY:
+                for x in first:
+                    if type(x) is not float and x._incoming is not mark:
+                        stack.append(x)
+                break
+            if first is None:  # a leaf
+                break
+            new_first = type(first) is not float and first._incoming is not mark
             if second is not None and type(second) is not float and second._incoming is not mark:
-                stack.append(second)
+                if new_first:
+                    stack.append(first)
+                node = second
+            elif new_first:
+                node = first
+            else:
+                break
     return order
