@@ -9,8 +9,10 @@ record.
 Where the operands go: a node made from one or two operands keeps them in two
 slots of its own, ``_first`` and ``_second`` (``_second`` is None for a function
 of one input), so a node is a single object. The fused ``sum`` and ``dot``,
-which take many operands, keep a tuple in ``_first`` and the marker ``MANY`` in
-``_second``. Code outside this module reads them through ``operands``.
+which take many operands, keep a tuple in ``_first`` and a marker in
+``_second``: ``MANY_NODES`` when every operand is a node (the usual case, which
+the walks read without checking each operand), ``MANY`` when some are
+constants. Code outside this module reads them through ``operands``.
 
 One more slot, ``_incoming``, belongs to the backward pass: while a pass runs,
 it adds up the gradient arriving at the node from the nodes that use it (see
@@ -24,11 +26,12 @@ only stored once someone names it (until then it reads as "").
 from typing import Any
 
 MANY = object()  # marks a node whose operands are a tuple in _first (sum and dot)
+MANY_NODES = object()  # the same, when none of them is a constant
 
 
 def operands_of(first, second):
     """A node's operands as a tuple, from its two operand slots."""
-    if second is MANY:
+    if second is MANY_NODES or second is MANY:
         return first
     if second is None:
         return () if first is None else (first,)
@@ -131,6 +134,11 @@ def order_for_a_pass(root, mark):
             waiting.append(node)
             stack.append(_OPERANDS_DONE)
             first, second = node._first, node._second
+            if second is MANY_NODES:
+                for x in first:
+                    if x._incoming is not mark:
+                        stack.append(x)
+                break
             if second is MANY:
                 for x in first:
                     if type(x) is not float and x._incoming is not mark:

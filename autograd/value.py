@@ -28,7 +28,7 @@ import operator
 from . import derivatives as rules
 from . import numerics
 from .backprop import backward
-from .graph import MANY, Node, operands_of
+from .graph import MANY, MANY_NODES, Node, operands_of
 from .modes import RECORDING, anomaly_error, current_mode
 
 # Every operation, by the name ``.op`` shows for a node it made: the one list that the
@@ -383,11 +383,13 @@ def _divide(a, b):
 def _fused_operands(items, name):
     """The operands of ``sum`` or ``dot``: Values and float constants, checked.
 
-    Returns the operands, their numbers, and whether any operand is a Value.
+    Returns the operands, their numbers, and the marker for the node's second
+    slot: ``MANY_NODES`` when all operands are Values, ``MANY`` when some are
+    constants, None when none is a Value (the result is then a plain leaf).
     """
     kinds = set(map(type, items))
     if kinds == _VALUE:  # the usual case: checked and read at C speed
-        return items, list(map(_data_of, items)), True
+        return items, list(map(_data_of, items)), MANY_NODES
     if kinds <= _VALUE_OR_FLOAT:
         operands = items
     else:
@@ -402,7 +404,9 @@ def _fused_operands(items, name):
         operands = tuple(operands)
         kinds = set(map(type, operands))
     plain = [x.data if isinstance(x, Value) else x for x in operands]
-    return operands, plain, bool(kinds - _FLOAT)  # no operand at all is no Value either
+    if not kinds - _FLOAT:  # no Value (or no operand at all)
+        return operands, plain, None
+    return operands, plain, MANY if float in kinds else MANY_NODES
 
 
 def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in API.md)
@@ -413,11 +417,11 @@ def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in
     memory. Plain numbers are allowed among the terms.
     """
     items = (*values, start) if isinstance(start, Value) or start != 0.0 else tuple(values)
-    operands, plain, has_value = _fused_operands(items, "sum")
+    operands, plain, marker = _fused_operands(items, "sum")
     data = builtins.sum(plain, 0.0)
-    if not has_value:
+    if marker is None:
         return Value(data)
-    return _result(data, rules.sum, operands, MANY)
+    return _result(data, rules.sum, operands, marker)
 
 
 def dot(weights, inputs):
@@ -432,8 +436,8 @@ def dot(weights, inputs):
     half = len(weights)
     if half != len(inputs):
         raise ValueError(f"dot() needs sequences of equal length, got {half} weights and {len(inputs)} inputs")
-    operands, plain, has_value = _fused_operands((*weights, *inputs), "dot")
+    operands, plain, marker = _fused_operands((*weights, *inputs), "dot")
     data = builtins.sum(map(operator.mul, plain[:half], plain[half:]), 0.0)
-    if not has_value:
+    if marker is None:
         return Value(data)
-    return _result(data, rules.dot, operands, MANY)
+    return _result(data, rules.dot, operands, marker)
