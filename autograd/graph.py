@@ -64,6 +64,11 @@ class Node:
         self._label = name
 
     @property
+    def rule(self):
+        """The rule of the formula sheet that passes this node's gradient back; None for a leaf."""
+        return self._rule
+
+    @property
     def operands(self):
         """Everything this node was computed from, in order: nodes and float constants."""
         return operands_of(self._first, self._second)

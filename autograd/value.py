@@ -35,8 +35,9 @@ from .modes import RECORDING, anomaly_error, current_mode
 # formula parser, the drawings and the tests read. Adding an operation means a
 # rule in derivatives.py, a method below, and its name here and in OPERATION_OF_RULE.
 OPERATORS = ("+", "-", "*", "/", "**", "neg")  # written with Python's operators (neg: unary -)
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "abs")
-FUSED = ("sum", "dot")  # autograd.sum and autograd.dot: many operands, one node
+FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "heaviside", "sin", "cos",
+             "abs")  # fmt: skip
+FUSED = ("sum", "dot", "logsumexp")  # autograd.sum, .dot and .logsumexp: many operands, one node
 OPERATIONS = OPERATORS + FUNCTIONS + FUSED
 
 # The name ``.op`` shows for a node, by the rule the node records; a leaf has
@@ -47,7 +48,8 @@ OPERATION_OF_RULE = {
     rules.power_value: "**", rules.power_constant: "**", rules.exponential_constant: "**",
     rules.exp: "exp", rules.log: "log", rules.sqrt: "sqrt", rules.tanh: "tanh", rules.sigmoid: "sigmoid",
     rules.relu: "relu", rules.leaky_relu: "leaky_relu", rules.softplus: "softplus", rules.sin: "sin",
-    rules.cos: "cos", rules.absolute: "abs", rules.sum: "sum", rules.dot: "dot",
+    rules.heaviside: "heaviside", rules.cos: "cos", rules.absolute: "abs",
+    rules.sum: "sum", rules.dot: "dot", rules.logsumexp: "logsumexp",
 }  # fmt: skip
 
 
@@ -333,6 +335,17 @@ class Value(Node):
         """ln(1 + e^x), a smooth ReLU that never overflows: d/dx = σ(x)."""
         return _result(numerics.softplus(self.data), rules.softplus, self)
 
+    def heaviside(self):
+        """The perceptron's threshold: 1.0 where the input is above 0, else 0.0 (forward only).
+
+        Its slope is 0 on both sides of the jump and undefined at it, so no
+        gradient can flow back through it: ``backward()`` raises instead of
+        quietly handing every earlier weight a gradient of 0.
+        """
+        x = self.data
+        data = 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan  # nan stays nan
+        return _result(data, rules.heaviside, self)
+
     def sin(self):
         """sin x, for finite x: d/dx = cos x."""
         return _result(numerics.periodic(math.sin, self.data, "sin"), rules.sin, self)
@@ -441,3 +454,23 @@ def dot(weights, inputs):
     if marker is None:
         return Value(data)
     return _result(data, rules.dot, operands, marker)
+
+
+def logsumexp(values):
+    """``ln(e^v1 + e^v2 + ...)`` as one graph node, computed without overflow.
+
+    The log of a sum of exponentials normalises a softmax: ``softmax(z)_i =
+    e^(z_i - logsumexp(z))``, and the cross-entropy of logits is
+    ``logsumexp(z) - z[label]``. Its derivative is the softmax itself,
+    ``d/dz_i = e^(z_i - result)``. The usual trick against overflow (subtract
+    the largest value first) happens inside the node, so no number read from
+    the data becomes a constant of the graph, and a tape can replay it
+    (``autograd.trace``). Plain numbers are allowed among the values.
+    """
+    operands, plain, marker = _fused_operands(tuple(values), "logsumexp")
+    if not plain:
+        raise ValueError("logsumexp() needs at least one value")
+    data = numerics.log_sum_exp(plain)
+    if marker is None:
+        return Value(data)
+    return _result(data, rules.logsumexp, operands, marker)

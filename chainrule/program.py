@@ -5,16 +5,17 @@ import sys
 
 import autograd
 
-from . import draw, train
+from . import draw, gpt, train
 from .report import PROG, USAGE_ERROR
 
-COMMANDS = (train, draw)  # each module has add_command(subparsers) and run(args)
+COMMANDS = (train, gpt, draw)  # each module has add_command(subparsers) and run(args)
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="chainrule: backpropagation you can watch. Train a small network, or draw a formula's graph.",
+        description="chainrule: backpropagation you can watch. Train a small network or a GPT, "
+        "or draw a formula's graph.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {autograd.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

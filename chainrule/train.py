@@ -16,17 +16,18 @@ Exit status: 0 done, 2 a mistake in the command line, 1 a failure later
 """
 
 import argparse
-import json
 import os
+import warnings
 from typing import Any
 
 import nn
 from nn import data, plots
-from nn.activations import ACTIVATIONS
+from nn.activations import TRAINABLE
 from nn.initializers import INITS
 from nn.losses import LOSSES
 
 from . import arguments
+from .files import write_json
 from .report import fail, say, usage_error
 
 COMMAND = "train"
@@ -44,7 +45,8 @@ DATASETS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 # The losses that fit each task, the default first.
 TASK_LOSSES = {"binary": ("bce", "hinge"), "classes": ("cross_entropy",), "regression": ("mse",)}
-HIDDEN_ACTIVATIONS = [name for name in ACTIVATIONS if name != "linear"]  # linear hidden layers add nothing
+# linear hidden layers add nothing; "step" has no gradient, so backpropagation cannot train it
+HIDDEN_ACTIVATIONS = [name for name in TRAINABLE if name != "linear"]
 
 TRAIN_EPILOG = """\
 datasets:
@@ -60,7 +62,7 @@ regression. Press Ctrl-C to stop early: the model so far is still saved.
 examples:
   chainrule train --dataset moons --layers 16,16 --optimizer sgd --momentum 0.9 --lr 0.1 \\
       --batch-size 16 --epochs 100 --seed 0 --out out/
-  chainrule train --dataset digits --layers 32 --optimizer adam --lr 0.01 --batch-size 32
+  chainrule train --dataset digits --layers 32 --optimizer adam --lr 0.01 --batch-size 32 --compile
   chainrule train --dataset regression --layers 16,16 --lr 0.05 --batch-size 10"""
 
 
@@ -144,6 +146,11 @@ def add_command(commands):
     )
     training.add_argument("--epochs", type=arguments.positive_int, metavar="E", help="passes over the data (see below)")
     training.add_argument(
+        "--compile",
+        action="store_true",
+        help="train through a tape: the loss of one example traced once, each batch replayed with NumPy",
+    )
+    training.add_argument(
         "--seed", type=arguments.random_seed, default=0, help="seeds the data, the weights and the shuffling"
     )
 
@@ -211,7 +218,8 @@ def run(args) -> int:
     batch = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
     inputs = f"{len(X[0])} input{'s' if len(X[0]) != 1 else ''} each"
     say(COMMAND, f"{args.dataset}: {len(X_train)} training and {len(X_test)} test examples, {inputs}")
-    say(COMMAND, f"training {model} with {loss}, {described}, {batch}, {epochs} epoch{'s' if epochs != 1 else ''}")
+    say(COMMAND, f"training {model} with {loss}, {described}, {batch}, {epochs} epoch{'s' if epochs != 1 else ''}"
+                 + (", through a tape" if args.compile else ""))  # fmt: skip
 
     # The output folder, made before any training time is spent
     try:
@@ -221,9 +229,14 @@ def run(args) -> int:
 
     # Training
     schedule = nn.linear_decay(epochs) if args.lr_decay else None
-    history = nn.fit(model, X_train, y_train, loss=loss, optimizer=optimizer, epochs=epochs,
-                     batch_size=args.batch_size, validation=(X_test, y_test), schedule=schedule,
-                     progress=args.progress, seed=args.seed, record_gradients=True)  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:  # fit's word on a loss it cannot compile
+        warnings.simplefilter("always")
+        history = nn.fit(model, X_train, y_train, loss=loss, optimizer=optimizer, epochs=epochs,
+                         batch_size=args.batch_size, validation=(X_test, y_test), schedule=schedule,
+                         progress=args.progress, seed=args.seed, record_gradients=True,
+                         compile=args.compile)  # fmt: skip
+    for warning in caught:
+        say(COMMAND, str(warning.message))
 
     # Results
     if history.diverged:
@@ -253,7 +266,7 @@ def run(args) -> int:
                                       title=f"{args.dataset}: the fitted curve"))  # fmt: skip
             model.save(_in(args.out, "model.json"))
             written.append(_in(args.out, "model.json"))
-        _write_json(history.to_dict(), _in(args.out, "history.json"))
+        write_json(history.to_dict(), _in(args.out, "history.json"))
         written.append(_in(args.out, "history.json"))
     except OSError as error:
         return fail(COMMAND, f"cannot write {error.filename or args.out}: {error.strerror}")
@@ -293,12 +306,6 @@ def _write(draw, *args, path, **options):
     """Draw a figure straight to ``path`` and let it go (no figure stays in memory)."""
     draw(*args, path=path, **options)
     return path
-
-
-def _write_json(document, path):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=1, allow_nan=True)
-        f.write("\n")
 
 
 def _in(directory, name):

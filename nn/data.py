@@ -17,7 +17,10 @@ Toy problems in two dimensions, where a decision boundary can be drawn:
 A curve to fit, for regression: ``sine``, a noisy ``sin(x)``.
 
 And real data: ``digits``, the 8x8 images of handwritten digits that ship
-with scikit-learn (1,797 of them, 10 classes), pixels scaled to [0, 1].
+with scikit-learn (1,797 of them, 10 classes), pixels scaled to [0, 1];
+``names``, 10,000 real first names (shipped in ``nn/names.txt``), for
+character-level language models, with ``train_validation_split`` to hold
+some out.
 
 scikit-learn is imported only when a function here needs it, so
 ``import nn`` stays quick.
@@ -27,6 +30,7 @@ import math
 import numbers
 import random
 from collections.abc import Callable
+from importlib import resources
 
 from .checks import count, examples
 from .initializers import make_rng
@@ -161,6 +165,21 @@ def digits(n_samples=None, seed=0):
     return X, y
 
 
+def names():
+    """10,000 real first names, lowercase ASCII letters, the most given first.
+
+    They are the United States' most given first names of 1880-2017, from the
+    Social Security Administration's counts (public domain; ``nn/names.txt``
+    says how the list was made). The file ships with the package: nothing is
+    downloaded. Every call returns a new list in the same order.
+
+    >>> names()[:5]
+    ['james', 'john', 'robert', 'michael', 'mary']
+    """
+    text = resources.files(__package__).joinpath("names.txt").read_text(encoding="ascii")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
 # name -> function(n_samples=..., seed=..., ...) -> (X, y)
 DATASETS: dict[str, Callable[..., tuple[list, list]]] = {
     "moons": moons,
@@ -194,13 +213,7 @@ def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
     from sklearn.model_selection import train_test_split as split
 
     X, y = examples(X, y)
-    if (
-        isinstance(test_fraction, bool)
-        or not isinstance(test_fraction, numbers.Real)
-        or not 0 < float(test_fraction) < 1
-    ):
-        raise ValueError(f"test_fraction must be a number between 0 and 1, got {test_fraction!r}")
-    n_test = math.ceil(float(test_fraction) * len(X))
+    n_test = math.ceil(_fraction(test_fraction, "test_fraction") * len(X))
     if n_test >= len(X):
         raise ValueError(f"test_fraction={test_fraction} leaves no example to train on ({len(X)} in all)")
     labels = all(isinstance(label, numbers.Integral) for label in y)
@@ -215,6 +228,31 @@ def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
         X, y, test_size=n_test, random_state=_seed(seed), stratify=y if stratify else None
     )
     return X_train, X_test, y_train, y_test
+
+
+def train_validation_split(items, validation_fraction=0.1, seed=0):
+    """``(train, validation)``: the items shuffled by ``seed``, the last ``validation_fraction`` held out.
+
+    For data without labels, such as ``names()``; each part keeps the
+    shuffled order. At least one item lands on each side.
+
+    >>> train, validation = train_validation_split(names(), 0.1, seed=0)
+    >>> len(train), len(validation)
+    (9000, 1000)
+    """
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
+        raise TypeError(f"items must be a list, not {type(items).__name__}")
+    items = list(items)
+    fraction = _fraction(validation_fraction, "validation_fraction")
+    n_validation = math.ceil(fraction * len(items))
+    if len(items) < 2 or n_validation >= len(items):
+        raise ValueError(
+            f"cannot split {len(items)} item(s) into two non-empty parts with validation_fraction={fraction}"
+        )
+    order = list(range(len(items)))
+    make_rng(_seed(seed)).shuffle(order)
+    cut = len(items) - n_validation
+    return [items[i] for i in order[:cut]], [items[i] for i in order[cut:]]
 
 
 def batches(X, y, batch_size=None, seed=0, shuffle=True):
@@ -237,13 +275,24 @@ def batches(X, y, batch_size=None, seed=0, shuffle=True):
     if batch_size is None:
         yield X, y
         return
+    for chosen in batch_indices(len(X), batch_size, seed, shuffle):
+        yield [X[i] for i in chosen], [y[i] for i in chosen]
+
+
+def batch_indices(n_examples, batch_size, seed=0, shuffle=True):
+    """The example numbers of each mini-batch of ``batches``, drawn from ``seed`` in the same way.
+
+    ``batch_size=None`` gives one batch of every number, in order.
+    """
+    if batch_size is None:
+        yield list(range(n_examples))
+        return
     batch_size = count(batch_size, "batch_size")
-    order = list(range(len(X)))
+    order = list(range(n_examples))
     if shuffle:
         make_rng(seed).shuffle(order)
     for start in range(0, len(order), batch_size):
-        chosen = order[start : start + batch_size]
-        yield [X[i] for i in chosen], [y[i] for i in chosen]
+        yield order[start : start + batch_size]
 
 
 def number_of_batches(n_examples, batch_size):
@@ -258,6 +307,13 @@ def _noise(noise, what="noise"):
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) < math.inf:
         raise ValueError(f"{what} must be a number >= 0, got {noise!r}")
     return float(noise)
+
+
+def _fraction(x, what):
+    """A share strictly between 0 and 1, as a float."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 < float(x) < 1:
+        raise ValueError(f"{what} must be a number between 0 and 1, got {x!r}")
+    return float(x)
 
 
 def _seed(seed):

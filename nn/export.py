@@ -13,6 +13,8 @@ def _torch_activation(torch, name):
     """The PyTorch module for one of our activation names (None for linear)."""
     if name == "linear":
         return None
+    if name == "step":
+        raise ValueError("to_torch(): PyTorch has no layer for the 'step' activation (the perceptron's threshold)")
     if name == "softplus":
         # PyTorch switches to the identity above `threshold` (20 by default),
         # an error of up to e^-20; ours is exact, so move the switch to where

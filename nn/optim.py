@@ -5,8 +5,8 @@ rises. An optimizer's ``step()`` moves every parameter against it; its
 ``zero_grad()`` clears the gradients for the next batch (they accumulate
 otherwise). Updates write ``.data`` directly, so they record no graph.
 
-Both optimizers compute what ``torch.optim.SGD`` and ``torch.optim.Adam``
-compute (``tests/test_nn_optim.py`` checks this step by step).
+Each optimizer computes what its namesake in ``torch.optim`` computes (the
+tests check this step by step).
 """
 
 import math
@@ -110,16 +110,46 @@ class Adam(Optimizer):
         self.v = [0.0] * len(self.params)
 
     def step(self):
+        self._adam_step(self._gradients(self.weight_decay))
+
+    def _adam_step(self, grads):
+        """Move every parameter by Adam's rule for the gradients ``grads``."""
         self.t += 1
         beta1, beta2 = self.betas
         step_size = self.lr / (1.0 - beta1**self.t)
         correction2 = math.sqrt(1.0 - beta2**self.t)
         eps, m, v = self.eps, self.m, self.v
-        grads = self._gradients(self.weight_decay)
         for i, (p, g) in enumerate(zip(self.params, grads)):
             m[i] += (g - m[i]) * (1.0 - beta1)  # = beta1*m + (1-beta1)*g, in PyTorch's order
             v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
             p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter), as ``torch.optim.AdamW``.
+
+    Adam's ``weight_decay`` adds ``weight_decay · p`` to the gradient, so the
+    decay is then divided by ``sqrt(v̂)`` like everything else: a parameter
+    with large gradients hardly decays. AdamW keeps the decay out of the
+    gradient and shrinks every parameter directly, by the same fraction
+    ``lr · weight_decay``, before Adam's step::
+
+        p *= 1 - lr * weight_decay
+        p -= lr * m̂ / (sqrt(v̂) + eps)        # Adam on the plain gradient
+
+    The default ``weight_decay=0.01`` is PyTorch's.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def step(self):
+        grads = self._gradients(0.0)  # read before the decay changes p (the gradient was taken at the old p)
+        if self.weight_decay:
+            shrink = 1.0 - self.lr * self.weight_decay
+            for p in self.params:
+                p.data *= shrink
+        self._adam_step(grads)
 
 
 # ---------------------------------------------------------------------------

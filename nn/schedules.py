@@ -12,8 +12,19 @@ It scales the optimizer's starting rate, ``optimizer.initial_lr``, by
 ``schedule.factor(epoch)``; that keeps a schedule a pure function of the
 epoch, easy to plot or test. Any callable ``schedule(optimizer, epoch)`` that
 sets ``optimizer.lr`` works in its place.
+
+A training loop that counts steps instead of epochs (``train_sequences``
+for the GPT) calls a schedule once per step, with the step number; the
+schedules do not mind what the unit is.
+
+Each schedule computes what a scheduler of ``torch.optim.lr_scheduler``
+computes: ``linear_decay`` is ``LinearLR(start_factor=1, end_factor=final)``,
+``step_decay`` is ``StepLR``, ``cosine_decay`` is ``CosineAnnealingLR`` and
+``linear_warmup`` is ``LinearLR`` (followed, with ``then=``, by another
+scheduler in a ``SequentialLR``). The tests check them value by value.
 """
 
+import math
 import numbers
 
 from .checks import number_in
@@ -40,9 +51,7 @@ class linear_decay(Schedule):  # lower case: it is used like a function
     """
 
     def __init__(self, epochs, final=0.1):
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
-        self.epochs = int(epochs)
+        self.epochs = _at_least_one(epochs, "epochs")
         self.final = number_in(final, "final", low=0.0, low_open=True)
 
     def factor(self, epoch):
@@ -56,9 +65,7 @@ class step_decay(Schedule):  # lower case: it is used like a function
     """Multiply the rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``)."""
 
     def __init__(self, step_size, gamma=0.1):
-        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) or step_size < 1:
-            raise ValueError(f"step_size must be a whole number >= 1, got {step_size!r}")
-        self.step_size = int(step_size)
+        self.step_size = _at_least_one(step_size, "step_size")
         self.gamma = number_in(gamma, "gamma", low=0.0, low_open=True)
 
     def factor(self, epoch):
@@ -66,3 +73,63 @@ class step_decay(Schedule):  # lower case: it is used like a function
 
     def __repr__(self):
         return f"step_decay(step_size={self.step_size}, gamma={self.gamma})"
+
+
+class cosine_decay(Schedule):  # lower case: it is used like a function
+    """Fall along half a cosine from the starting rate to ``final`` times it, over ``epochs``.
+
+    ``factor = final + (1 - final) · (1 + cos(π · epoch / epochs)) / 2``: slow
+    at first, fastest in the middle, slow again at the end; after ``epochs``
+    it stays at ``final``. PyTorch's ``CosineAnnealingLR(T_max=epochs,
+    eta_min=final * lr)``.
+    """
+
+    def __init__(self, epochs, final=0.0):
+        self.epochs = _at_least_one(epochs, "epochs")
+        self.final = number_in(final, "final", low=0.0, high=1.0)
+
+    def factor(self, epoch):
+        progress = min(epoch, self.epochs) / self.epochs
+        return self.final + (1.0 - self.final) * (1.0 + math.cos(math.pi * progress)) / 2.0
+
+    def __repr__(self):
+        return f"cosine_decay(epochs={self.epochs}, final={self.final})"
+
+
+class linear_warmup(Schedule):  # lower case: it is used like a function
+    """Rise in a straight line from ``start`` times the rate to the full rate over ``epochs``.
+
+    A freshly initialised model has gradients that point somewhere, but
+    Adam's running averages know nothing yet; small first steps give them
+    time. After the warm-up, ``then`` (another schedule) takes over, counting
+    its epochs from the end of the warm-up: ``linear_warmup(100,
+    then=cosine_decay(900))`` is the usual shape of a transformer's training.
+    Without ``then`` the rate stays full. PyTorch's ``LinearLR(start_factor=
+    start, total_iters=epochs)``, and with ``then`` a ``SequentialLR`` of the
+    two, whose milestone is ``epochs``.
+    """
+
+    def __init__(self, epochs, start=0.1, then=None):
+        self.epochs = _at_least_one(epochs, "epochs")
+        self.start = number_in(start, "start", low=0.0, low_open=True)
+        if self.start > 1.0:
+            raise ValueError(f"start must satisfy 0.0 < start <= 1.0, got {self.start}")
+        if then is not None and not isinstance(then, Schedule):
+            raise TypeError(f"then must be a schedule such as cosine_decay(900), not {type(then).__name__}")
+        self.then = then
+
+    def factor(self, epoch):
+        if epoch >= self.epochs and self.then is not None:
+            return self.then.factor(epoch - self.epochs)
+        return self.start + (1.0 - self.start) * min(epoch, self.epochs) / self.epochs
+
+    def __repr__(self):
+        then = "" if self.then is None else f", then={self.then!r}"
+        return f"linear_warmup(epochs={self.epochs}, start={self.start}{then})"
+
+
+def _at_least_one(n, name):
+    """A number of epochs or steps: a whole number, at least 1."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
+    return int(n)
