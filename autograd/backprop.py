@@ -21,7 +21,7 @@ import operator
 import threading
 
 from . import derivatives as rules
-from .graph import MANY, Node, order_for_a_pass, topological_order
+from .graph import MANY, MANY_NODES, Node, order_for_a_pass, topological_order
 from .modes import anomaly_error, current_mode, enable_grad
 from .numerics import real_number
 
@@ -120,19 +120,29 @@ def float_pass(root, root_grad):
         elif rule is INLINE_DOT:  # every weight gets grad * its input, then every input grad * its weight
             half = len(first) // 2
             weights, inputs = first[:half], first[half:]
-            for w, x in zip(weights, inputs):
-                if type(w) is not float:
-                    w._incoming += grad * (x if type(x) is float else x.data)
-            for w, x in zip(weights, inputs):
-                if type(x) is not float:
-                    x._incoming += grad * (w if type(w) is float else w.data)
+            if second is MANY_NODES:
+                for w, x in zip(weights, inputs):
+                    w._incoming += grad * x.data
+                for w, x in zip(weights, inputs):
+                    x._incoming += grad * w.data
+            else:
+                for w, x in zip(weights, inputs):
+                    if type(w) is not float:
+                        w._incoming += grad * (x if type(x) is float else x.data)
+                for w, x in zip(weights, inputs):
+                    if type(x) is not float:
+                        x._incoming += grad * (w if type(w) is float else w.data)
         elif rule is INLINE_SUM:  # grad for every term
-            for x in first:
-                if type(x) is not float:
+            if second is MANY_NODES:
+                for x in first:
                     x._incoming += grad
+            else:
+                for x in first:
+                    if type(x) is not float:
+                        x._incoming += grad
         elif second is None:  # any other function of one Value
             first._incoming += rule(grad, node.data, first.data)
-        elif second is MANY:
+        elif second is MANY_NODES or second is MANY:
             shares = rule(grad, node.data, *[x if type(x) is float else x.data for x in first])
             for x, share in zip(first, shares):
                 if type(x) is not float:

@@ -1,30 +1,38 @@
 """What a graph node records, and the order in which to visit the nodes.
 
-A ``Node`` holds a number, its gradient, and how it was made: the name of the
-operation, the operation's rule from the formula sheet, and its operands.
-``Value`` (in ``value.py``) is a Node that knows arithmetic; this module needs
-none of that, so the graph walks below depend on nothing but the record.
+A ``Node`` holds a number, its gradient, a label, and how it was made: the
+operation's rule from the formula sheet and its operands. ``Value`` (in
+``value.py``) is a Node that knows arithmetic and the operations' names; this
+module needs none of that, so the graph walks below depend on nothing but the
+record.
 
 Where the operands go: a node made from one or two operands keeps them in two
 slots of its own, ``_first`` and ``_second`` (``_second`` is None for a function
 of one input), so a node is a single object. The fused ``sum`` and ``dot``,
-which take many operands, keep a tuple in ``_first`` and the marker ``MANY`` in
-``_second``. Code outside this module reads them through ``operands``.
+which take many operands, keep a tuple in ``_first`` and a marker in
+``_second``: ``MANY_NODES`` when every operand is a node (the usual case, which
+the walks read without checking each operand), ``MANY`` when some are
+constants. Code outside this module reads them through ``operands``.
 
 One more slot, ``_incoming``, belongs to the backward pass: while a pass runs,
 it adds up the gradient arriving at the node from the nodes that use it (see
 ``backprop.py``). Outside a pass it means nothing.
+
+Every slot costs every node a little memory and the garbage collector a little
+time, each time it walks the node; so the label of a node an operation made is
+only stored once someone names it (until then it reads as "").
 """
 
 import threading
 from typing import Any
 
 MANY = object()  # marks a node whose operands are a tuple in _first (sum and dot)
+MANY_NODES = object()  # the same, when none of them is a constant
 
 
 def operands_of(first, second):
     """A node's operands as a tuple, from its two operand slots."""
-    if second is MANY:
+    if second is MANY_NODES or second is MANY:
         return first
     if second is None:
         return () if first is None else (first,)
@@ -34,12 +42,11 @@ def operands_of(first, second):
 class Node:
     """One number in a graph and the record of how it was computed."""
 
-    __slots__ = ("data", "grad", "_label", "op", "_rule", "_first", "_second", "_incoming")
+    __slots__ = ("data", "grad", "_label", "_rule", "_first", "_second", "_incoming")
 
     data: float  # the number
     grad: Any  # d(output)/d(this node): a float, or a Value after backward(create_graph=True)
-    _label: str  # a name to show in pictures, "" for none: read and set as .label
-    op: str  # the operation that made it ("+", "tanh", ...), "" for a leaf
+    _label: str  # a name to show in pictures, "" for none: read and set as .label (stored only once named)
     _rule: Any  # the operation's rule from derivatives.py, None for a leaf
     _first: Any  # the operands: see the module's docstring
     _second: Any
@@ -48,7 +55,10 @@ class Node:
     @property
     def label(self):
         """A name to show in pictures and messages, ``""`` for none."""
-        return self._label
+        try:
+            return self._label
+        except AttributeError:  # made by an operation and never named
+            return ""
 
     @label.setter
     def label(self, label):
@@ -105,18 +115,24 @@ class _Listing(threading.local):
 _being_listed = _Listing()
 
 
+_MARKERS = {"many": MANY, "many nodes": MANY_NODES}  # by name: a copy of a marker would not be it
+
+
 def _fields(node):
-    """Everything a node holds, for ``_rebuilt``; the marker MANY becomes a flag (a copy of it would not be it)."""
-    many = node._second is MANY
-    return (type(node), node.data, node.grad, node._label, node.op, node._rule, node._first,
-            None if many else node._second, many)  # fmt: skip
+    """Everything a node holds, for ``_rebuilt``; a marker in ``_second`` travels by its name."""
+    second = node._second
+    marker = next((name for name, m in _MARKERS.items() if second is m), None)
+    return (type(node), node.data, node.grad, node.label, node._rule, node._first,
+            None if marker else second, marker)  # fmt: skip
 
 
-def _rebuilt(kind, data, grad, label, op, rule, first, second, many):
-    """A node made again from ``_fields``: what unpickling and copying call."""
+def _rebuilt(kind, data, grad, label, rule, first, second, marker):
+    """A node made again from ``_fields``: what unpickling and copying call (``.op`` follows from the rule)."""
     node = object.__new__(kind)
-    node.data, node.grad, node._label, node.op = data, grad, label, op
-    node._rule, node._first, node._second = rule, first, MANY if many else second
+    node.data, node.grad = data, grad
+    if label:
+        node._label = label
+    node._rule, node._first, node._second = rule, first, _MARKERS[marker] if marker else second
     node._incoming = None
     return node
 
@@ -160,11 +176,13 @@ def topological_order(root):
 def order_for_a_pass(root, mark):
     """``topological_order(root)``, walked for the backward pass: every node's ``_incoming`` becomes ``mark``.
 
-    The same walk, in the same order, but a node counts as visited when its
-    ``_incoming`` slot holds ``mark`` (a float object made afresh for each
-    pass, so no earlier pass can have left it there) instead of when a set
-    holds the node: a slot is cheaper to read than a set, and the pass needs
-    every total reset anyway. Only ``backprop`` calls it, one pass at a time.
+    The same walk, giving the same order, with two economies. A node counts
+    as visited when its ``_incoming`` slot holds ``mark`` (a float object made
+    afresh for each pass, so no earlier pass can have left it there) instead
+    of when a set holds it: a slot is cheaper to read than a set, and the pass
+    needs every total reset anyway. And the operand that would be pushed last,
+    and so popped next, is visited at once instead. Only ``backprop`` calls
+    it, one pass at a time.
     """
     order = []
     waiting: list[Node] = []
@@ -174,19 +192,30 @@ def order_for_a_pass(root, mark):
         if node is _OPERANDS_DONE:
             order.append(waiting.pop())
             continue
-        if node._incoming is mark:
-            continue
-        node._incoming = mark
-        waiting.append(node)
-        stack.append(_OPERANDS_DONE)
-        first, second = node._first, node._second
-        if second is MANY:
-            for x in first:
-                if type(x) is not float and x._incoming is not mark:
-                    stack.append(x)
-        elif first is not None:  # not a leaf
-            if type(first) is not float and first._incoming is not mark:
-                stack.append(first)
+        while node._incoming is not mark:
+            node._incoming = mark
+            waiting.append(node)
+            stack.append(_OPERANDS_DONE)
+            first, second = node._first, node._second
+            if second is MANY_NODES:
+                for x in first:
+                    if x._incoming is not mark:
+                        stack.append(x)
+                break
+            if second is MANY:
+                for x in first:
+                    if type(x) is not float and x._incoming is not mark:
+                        stack.append(x)
+                break
+            if first is None:  # a leaf
+                break
+            new_first = type(first) is not float and first._incoming is not mark
             if second is not None and type(second) is not float and second._incoming is not mark:
-                stack.append(second)
+                if new_first:
+                    stack.append(first)
+                node = second
+            elif new_first:
+                node = first
+            else:
+                break
     return order

@@ -13,10 +13,11 @@ Three choices keep the graph small and fast:
   reference goes, without waiting for the garbage collector.
 - Plain numbers stay plain: in ``x * 2.0`` the ``2.0`` is stored on the node
   as a constant instead of becoming a node of its own.
-- ``__slots__``: a Value has eight fields and no ``__dict__``. Its one or two
+- ``__slots__``: a Value has seven fields and no ``__dict__``. Its one or two
   operands sit in two of them directly (only the fused ``sum`` and ``dot``,
   which take many, keep a tuple), so a node is a single object. One field
-  belongs to the backward pass, which adds up each node's gradient there.
+  belongs to the backward pass, which adds up each node's gradient there; the
+  operation's name is read from its rule rather than stored in every node.
 """
 
 import builtins
@@ -26,17 +27,29 @@ import operator
 from . import derivatives as rules
 from . import numerics
 from .backprop import backward
-from .graph import MANY, Node, operands_of
+from .graph import MANY, MANY_NODES, Node, operands_of
 from .modes import RECORDING, anomaly_error, current_mode
 
-# Every operation, by the name a node records in ``.op``: the one list that the
+# Every operation, by the name ``.op`` shows for a node it made: the one list that the
 # formula parser, the drawings and the tests read. Adding an operation means a
-# rule in derivatives.py, a method below, and its name here.
+# rule in derivatives.py, a method below, and its name here and in OPERATION_OF_RULE.
 OPERATORS = ("+", "-", "*", "/", "**", "neg")  # written with Python's operators (neg: unary -)
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "heaviside", "sin", "cos",
              "abs")  # fmt: skip
 FUSED = ("sum", "dot", "logsumexp")  # autograd.sum, .dot and .logsumexp: many operands, one node
 OPERATIONS = OPERATORS + FUNCTIONS + FUSED
+
+# The name ``.op`` shows for a node, by the rule the node records; a leaf has
+# no rule. (A node keeps its rule only: one field less in every node.)
+OPERATION_OF_RULE = {
+    None: "",
+    rules.add: "+", rules.subtract: "-", rules.multiply: "*", rules.divide: "/", rules.negate: "neg",
+    rules.power_value: "**", rules.power_constant: "**", rules.exponential_constant: "**",
+    rules.exp: "exp", rules.log: "log", rules.sqrt: "sqrt", rules.tanh: "tanh", rules.sigmoid: "sigmoid",
+    rules.relu: "relu", rules.leaky_relu: "leaky_relu", rules.softplus: "softplus", rules.sin: "sin",
+    rules.heaviside: "heaviside", rules.cos: "cos", rules.absolute: "abs",
+    rules.sum: "sum", rules.dot: "dot", rules.logsumexp: "logsumexp",
+}  # fmt: skip
 
 
 def _constant(x):
@@ -69,7 +82,7 @@ def _as_float(data, what):
     return numerics.real_number(data, what)
 
 
-def _result(data, op, rule, first, second=None):
+def _result(data, rule, first, second=None):
     """The Value made by one operation: a graph node, or a leaf under ``no_grad``.
 
     ``first`` and ``second`` are the operands (``second`` is None for a function
@@ -77,19 +90,17 @@ def _result(data, op, rule, first, second=None):
     """
     mode = _mode_now()
     if mode is not RECORDING and mode.checking and not math.isfinite(data):
+        op = OPERATION_OF_RULE.get(rule, rule.__name__)
         raise anomaly_error(f"{op} produced {data}", op, operands_of(first, second))
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
-    out._label = ""
     out._incoming = None
     if mode is RECORDING or mode.recording:
-        out.op = op
         out._rule = rule
         out._first = first
         out._second = second
     else:
-        out.op = ""
         out._rule = out._first = out._second = None
     return out
 
@@ -104,13 +115,18 @@ class Value(Node):
     0.000726
     """
 
-    __slots__ = ()  # the fields are Node's: data, grad, label, op and how it was made
+    __slots__ = ()  # the fields are Node's: data, grad, label and how it was made
+
+    @property
+    def op(self):
+        """The name of the operation that made this Value ("+", "tanh", ...), "" for a leaf."""
+        name = OPERATION_OF_RULE.get(self._rule)
+        return name if name is not None else self._rule.__name__  # a rule replaced after import
 
     def __init__(self, data, label=""):
         self.label = label  # checked: a str
         self.data = _as_float(data, "Value(data)")
         self.grad = 0.0
-        self.op = ""
         self._rule = self._first = self._second = self._incoming = None
 
     def __repr__(self):
@@ -144,12 +160,10 @@ class Value(Node):
                 return NotImplemented
             data = self.data + other
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
-            return _result(data, "+", rules.add, self, other)
+            return _result(data, rules.add, self, other)
         out = _new_value(Value)  # _result, written out
         out.data = data
         out.grad = 0.0
-        out.label = ""
-        out.op = "+"
         out._rule = rules.add
         out._first = self
         out._second = other
@@ -163,12 +177,10 @@ class Value(Node):
             return NotImplemented
         data = other + self.data
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
-            return _result(data, "+", rules.add, other, self)
+            return _result(data, rules.add, other, self)
         out = _new_value(Value)  # _result, written out
         out.data = data
         out.grad = 0.0
-        out.label = ""
-        out.op = "+"
         out._rule = rules.add
         out._first = other
         out._second = self
@@ -179,18 +191,18 @@ class Value(Node):
         """``a - b``: d/da = 1, d/db = -1."""
         if type(other) is not float:  # a float constant takes a single check
             if isinstance(other, Value):
-                return _result(self.data - other.data, "-", rules.subtract, self, other)
+                return _result(self.data - other.data, rules.subtract, self, other)
             other = _constant(other)
             if other is None:
                 return NotImplemented
-        return _result(self.data - other, "-", rules.subtract, self, other)
+        return _result(self.data - other, rules.subtract, self, other)
 
     def __rsub__(self, other):
         """``number - a``: d/da = -1."""
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(other - self.data, "-", rules.subtract, other, self)
+        return _result(other - self.data, rules.subtract, other, self)
 
     def __mul__(self, other):
         """``a * b``: each side receives the other, d/da = b, d/db = a."""
@@ -204,12 +216,10 @@ class Value(Node):
                 return NotImplemented
             data = self.data * other
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
-            return _result(data, "*", rules.multiply, self, other)
+            return _result(data, rules.multiply, self, other)
         out = _new_value(Value)  # _result, written out
         out.data = data
         out.grad = 0.0
-        out.label = ""
-        out.op = "*"
         out._rule = rules.multiply
         out._first = self
         out._second = other
@@ -223,12 +233,10 @@ class Value(Node):
             return NotImplemented
         data = other * self.data
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
-            return _result(data, "*", rules.multiply, other, self)
+            return _result(data, rules.multiply, other, self)
         out = _new_value(Value)  # _result, written out
         out.data = data
         out.grad = 0.0
-        out.label = ""
-        out.op = "*"
         out._rule = rules.multiply
         out._first = other
         out._second = self
@@ -258,69 +266,67 @@ class Value(Node):
         """
         if isinstance(other, Value):
             data = numerics.power(self.data, other.data)
-            return _result(data, "**", rules.power_value, self, other)
+            return _result(data, rules.power_value, self, other)
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(numerics.power(self.data, other), "**", rules.power_constant, self, other)
+        return _result(numerics.power(self.data, other), rules.power_constant, self, other)
 
     def __rpow__(self, other):
         """``a ** x`` for a number a: d/dx = a^x·ln a."""
         other = _constant(other)
         if other is None:
             return NotImplemented
-        return _result(numerics.power(other, self.data), "**", rules.exponential_constant, other, self)
+        return _result(numerics.power(other, self.data), rules.exponential_constant, other, self)
 
     def __neg__(self):
         """``-x``: d/dx = -1."""
-        return _result(-self.data, "neg", rules.negate, self)
+        return _result(-self.data, rules.negate, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
         """``|x|``: d/dx = the sign of x (1, -1, or 0 at the kink)."""
-        return _result(abs(self.data), "abs", rules.absolute, self)
+        return _result(abs(self.data), rules.absolute, self)
 
     # -- functions ----------------------------------------------------------
 
     def exp(self):
         """e^x, which is its own derivative: d/dx = e^x."""
-        return _result(numerics.exp(self.data), "exp", rules.exp, self)
+        return _result(numerics.exp(self.data), rules.exp, self)
 
     def log(self):
         """The natural logarithm ln x, for x > 0: d/dx = 1/x. (nan gives nan, as in every operation.)"""
         x = self.data
         if x <= 0.0:
             raise ValueError(f"log() of {x}: the input must be positive")
-        return _result(math.log(x), "log", rules.log, self)
+        return _result(math.log(x), rules.log, self)
 
     def sqrt(self):
         """√x, for x ≥ 0: d/dx = 1/(2√x), infinite at 0."""
         x = self.data
         if x < 0.0:
             raise ValueError(f"sqrt() of {x}: the input must not be negative")
-        return _result(math.sqrt(x), "sqrt", rules.sqrt, self)
+        return _result(math.sqrt(x), rules.sqrt, self)
 
     def tanh(self):
         """tanh x = (e^x - e^-x)/(e^x + e^-x): d/dx = 1 - tanh²x."""
-        return _result(math.tanh(self.data), "tanh", rules.tanh, self)
+        return _result(math.tanh(self.data), rules.tanh, self)
 
     def sigmoid(self):
         """σ(x) = 1/(1 + e^-x), stable at both ends: d/dx = σ(x)·(1 - σ(x))."""
-        return _result(numerics.stable_sigmoid(self.data), "sigmoid", rules.sigmoid, self)
+        return _result(numerics.stable_sigmoid(self.data), rules.sigmoid, self)
 
     def relu(self):
         """max(0, x): d/dx = 1 where x > 0, else 0."""
         x = self.data
         data = 0.0 if x <= 0.0 else x
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
-            return _result(data, "relu", rules.relu, self, None)
+            return _result(data, rules.relu, self, None)
         out = _new_value(Value)  # _result, written out
         out.data = data
         out.grad = 0.0
-        out.label = ""
-        out.op = "relu"
         out._rule = rules.relu
         out._first = self
         out._second = None
@@ -331,11 +337,11 @@ class Value(Node):
         """x where x > 0, else slope·x: d/dx = 1 or slope."""
         slope = _as_float(slope, "leaky_relu(slope)")
         x = self.data
-        return _result(x if x > 0.0 else slope * x, "leaky_relu", rules.leaky_relu, self, slope)
+        return _result(x if x > 0.0 else slope * x, rules.leaky_relu, self, slope)
 
     def softplus(self):
         """ln(1 + e^x), a smooth ReLU that never overflows: d/dx = σ(x)."""
-        return _result(numerics.softplus(self.data), "softplus", rules.softplus, self)
+        return _result(numerics.softplus(self.data), rules.softplus, self)
 
     def heaviside(self):
         """The perceptron's threshold: 1.0 where the input is above 0, else 0.0 (forward only).
@@ -346,15 +352,15 @@ class Value(Node):
         """
         x = self.data
         data = 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan  # nan stays nan
-        return _result(data, "heaviside", rules.heaviside, self)
+        return _result(data, rules.heaviside, self)
 
     def sin(self):
         """sin x, for finite x: d/dx = cos x."""
-        return _result(numerics.periodic(math.sin, self.data, "sin"), "sin", rules.sin, self)
+        return _result(numerics.periodic(math.sin, self.data, "sin"), rules.sin, self)
 
     def cos(self):
         """cos x, for finite x: d/dx = -sin x."""
-        return _result(numerics.periodic(math.cos, self.data, "cos"), "cos", rules.cos, self)
+        return _result(numerics.periodic(math.cos, self.data, "cos"), rules.cos, self)
 
     # -- comparisons: by value, not differentiable ---------------------------
     # == and hash stay identity-based, so Values work as set members and dict keys.
@@ -392,17 +398,19 @@ _data_of = operator.attrgetter("data")
 
 def _divide(a, b):
     """``a / b`` where either side may be a constant (but not both)."""
-    return _result(numerics.quotient(_data(a), _data(b)), "/", rules.divide, a, b)
+    return _result(numerics.quotient(_data(a), _data(b)), rules.divide, a, b)
 
 
 def _fused_operands(items, name):
     """The operands of ``sum`` or ``dot``: Values and float constants, checked.
 
-    Returns the operands, their numbers, and whether any operand is a Value.
+    Returns the operands, their numbers, and the marker for the node's second
+    slot: ``MANY_NODES`` when all operands are Values, ``MANY`` when some are
+    constants, None when none is a Value (the result is then a plain leaf).
     """
     kinds = set(map(type, items))
     if kinds == _VALUE:  # the usual case: checked and read at C speed
-        return items, list(map(_data_of, items)), True
+        return items, list(map(_data_of, items)), MANY_NODES
     if kinds <= _VALUE_OR_FLOAT:
         operands = items
     else:
@@ -417,7 +425,9 @@ def _fused_operands(items, name):
         operands = tuple(operands)
         kinds = set(map(type, operands))
     plain = [x.data if isinstance(x, Value) else x for x in operands]
-    return operands, plain, bool(kinds - _FLOAT)  # no operand at all is no Value either
+    if not kinds - _FLOAT:  # no Value (or no operand at all)
+        return operands, plain, None
+    return operands, plain, MANY if float in kinds else MANY_NODES
 
 
 def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in API.md)
@@ -428,11 +438,11 @@ def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in
     memory. Plain numbers are allowed among the terms.
     """
     items = (*values, start) if isinstance(start, Value) or start != 0.0 else tuple(values)
-    operands, plain, has_value = _fused_operands(items, "sum")
+    operands, plain, marker = _fused_operands(items, "sum")
     data = builtins.sum(plain, 0.0)
-    if not has_value:
+    if marker is None:
         return Value(data)
-    return _result(data, "sum", rules.sum, operands, MANY)
+    return _result(data, rules.sum, operands, marker)
 
 
 def dot(weights, inputs):
@@ -447,11 +457,11 @@ def dot(weights, inputs):
     half = len(weights)
     if half != len(inputs):
         raise ValueError(f"dot() needs sequences of equal length, got {half} weights and {len(inputs)} inputs")
-    operands, plain, has_value = _fused_operands((*weights, *inputs), "dot")
+    operands, plain, marker = _fused_operands((*weights, *inputs), "dot")
     data = builtins.sum(map(operator.mul, plain[:half], plain[half:]), 0.0)
-    if not has_value:
+    if marker is None:
         return Value(data)
-    return _result(data, "dot", rules.dot, operands, MANY)
+    return _result(data, rules.dot, operands, marker)
 
 
 def logsumexp(values):
@@ -465,10 +475,10 @@ def logsumexp(values):
     the data becomes a constant of the graph, and a tape can replay it
     (``autograd.trace``). Plain numbers are allowed among the values.
     """
-    operands, plain, has_value = _fused_operands(tuple(values), "logsumexp")
+    operands, plain, marker = _fused_operands(tuple(values), "logsumexp")
     if not plain:
         raise ValueError("logsumexp() needs at least one value")
     data = numerics.log_sum_exp(plain)
-    if not has_value:
+    if marker is None:
         return Value(data)
-    return _result(data, "logsumexp", rules.logsumexp, operands, MANY)
+    return _result(data, rules.logsumexp, operands, marker)

@@ -18,6 +18,7 @@ import mlp
 import torch
 
 DTYPE = torch.float64
+torch.set_num_threads(1)  # one thread, as every other engine here; on shared cores more would only contend
 
 
 def scalar(x):

@@ -7,6 +7,10 @@ walks *every* container the process holds. A training step makes tens of
 thousands of Values, so it sets off such full walks; in a notebook that has
 imported scikit-learn or PyTorch, each walk visits hundreds of thousands of
 objects that training never touches, and can cost more than the step itself.
+Measured with scikit-learn and PyTorch imported (219,000 objects tracked): the
+bench's fine-grained MLP step (65,000 nodes) took 0.51x the time inside
+``frozen_heap()``, a small GPT's step 0.73x; without those imports, 0.87x and
+0.93x. Small graphs (a fused MLP on a few points) gain next to nothing.
 
 ``frozen_heap()`` moves every object alive when it starts into a permanent
 generation that collections skip (``gc.freeze()``), and moves them back when

@@ -208,3 +208,11 @@ def test_command_line_choices_come_from_the_registries():
 def test_every_public_name_of_autograd_is_reachable_and_listed_by_dir(name):
     assert getattr(autograd, name) is not None
     assert name in dir(autograd)
+
+
+def test_every_rule_has_the_name_of_its_operation():
+    from autograd.value import OPERATION_OF_RULE
+
+    rules = {f for f in vars(derivatives).values() if inspect.isfunction(f) and f.__module__ == derivatives.__name__}
+    assert set(OPERATION_OF_RULE) == rules | {None}
+    assert set(OPERATION_OF_RULE.values()) == set(OPERATIONS) | {""}

@@ -131,6 +131,8 @@ OPS = {
     "number ** value": lambda B, a, b, da, db: 2.0**a if abs(da) < 20 else 0.5 ** B.tanh(a),
     "sum": lambda B, a, b, da, db: B.sum([a, b, 1.5, a], start=0.5),
     "dot": lambda B, a, b, da, db: B.dot([a, 2.0, b], [b, a, -1.0]),
+    "sum of nodes": lambda B, a, b, da, db: B.sum([a, b, a]),
+    "dot of nodes": lambda B, a, b, da, db: B.dot([a, b], [b, b]),
 }
 
 
