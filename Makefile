@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := PYTHONWARNINGS=ignore $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint bench notebooks site clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,21 +29,31 @@ $(VENV)/.bench: $(VENV)/.base
 demo: $(VENV)/.base
 	$(PY) -m nn.demo
 
-test: $(VENV)/.test
+# The playground: the static folder site/, rebuilt when the library or the page changes (needs npm).
+SITE_SOURCES := pyproject.toml $(wildcard autograd/*.py autograd/viz/*.py nn/*.py chainrule/*.py playground/*.*)
+
+site: site/.built
+
+site/.built: $(VENV)/.base $(SITE_SOURCES)
+	$(PY) playground/build.py --out site
+	touch $@
+
+test: $(VENV)/.test site/.built
 	$(PY) -m pytest -q --nbmake --doctest-modules autograd nn chainrule tests notebooks
 
 # ruff (lint rules and formatting, configured in pyproject.toml) and mypy over the packages
 lint: $(VENV)/.lint
-	$(VENV)/bin/ruff check autograd nn chainrule tests bench
-	$(VENV)/bin/ruff format --check autograd nn chainrule tests bench
+	$(VENV)/bin/ruff check autograd nn chainrule tests bench playground
+	$(VENV)/bin/ruff format --check autograd nn chainrule tests bench playground
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.bench
 	$(PY) bench/run.py
+	$(PY) bench/tracing.py
 
 notebooks: $(VENV)/.test
 	$(PY) -m pytest -q --nbmake --overwrite notebooks/
 	$(PY) notebooks/tidy.py notebooks/*.ipynb
 
 clean:
-	rm -rf $(VENV) build dist out *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist out site playground/node_modules *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache

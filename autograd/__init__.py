@@ -14,7 +14,7 @@ from .backprop import backward, grad, gradients
 from .checks import gradcheck
 from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .value import Value, dot
+from .value import Value, dot, logsumexp
 from .value import sum as sum  # exported, though not by `import *`
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "__version__",
     "Value",
     "backward",
+    "backward_animation",
     "backward_page",
     "backward_steps",
     "detect_anomaly",
@@ -32,20 +33,31 @@ __all__ = [
     "gradcheck",
     "gradients",
     "is_grad_enabled",
+    "logsumexp",
     "no_grad",
+    "render_png",
     "render_svg",
     "topological_order",
+    "trace",
+    "Tape",
+    "TracingError",
 ]  # not sum: `from autograd import *` must leave the builtin alone (import it by name)
 
 
-# Pictures live in the subpackage viz and load on first use, so that
-# `import autograd` stays light (no graphviz, no wasmtime).
+# Pictures (the subpackage viz) and tracing (the subpackage tracing) load on
+# first use, so that `import autograd` stays light (no graphviz, no wasmtime,
+# no resvg, no numpy).
 _LAZY = {
     "draw_dot": "viz.drawing",
     "render_svg": "viz.drawing",
+    "render_png": "viz.drawing",
+    "backward_animation": "viz.animation",
     "backward_steps": "viz.steps",
     "backward_page": "viz.page",
     "BackwardPage": "viz.page",
+    "trace": "tracing",
+    "Tape": "tracing",
+    "TracingError": "tracing",
 }
 
 

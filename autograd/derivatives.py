@@ -30,95 +30,118 @@ from . import numerics  # cos, sin, log, ... of a float or a Value alike
 
 # ---------------------------------------------------------------------------
 # The rules: d(output)/d(input) = grad * d(result)/d(input)
+#
+# Each rule's docstring is its line of the printed sheet: the operation, then
+# the local derivative towards each input, in the rule's own parameter names.
+# Braces mark the numbers a page fills in when it shows the rule at work: an
+# input such as {b}, or the result, written as the operation (``{tanh(u)}``).
 # ---------------------------------------------------------------------------
 
 
-def add(grad, result, a, b):  # a + b
+def add(grad, result, a, b):
+    """a + b:  ∂/∂a = 1,  ∂/∂b = 1"""
     return grad, grad
 
 
-def subtract(grad, result, a, b):  # a - b
+def subtract(grad, result, a, b):
+    """a − b:  ∂/∂a = 1,  ∂/∂b = −1"""
     return grad, -grad
 
 
-def multiply(grad, result, a, b):  # a * b
+def multiply(grad, result, a, b):
+    """a · b:  ∂/∂a = {b},  ∂/∂b = {a}"""
     return grad * b, grad * a
 
 
-def divide(grad, result, a, b):  # a / b:  d/da = 1/b,  d/db = -a/b² = -result/b
-    return grad / b, -grad * result / b
+def divide(grad, result, a, b):
+    """a / b:  ∂/∂a = 1/{b},  ∂/∂b = −{a}/{b}²"""
+    return grad / b, -grad * result / b  # −a/b² is −result/b: one division fewer
 
 
-def negate(grad, result, x):  # -x
+def negate(grad, result, u):
+    """−u:  ∂/∂u = −1"""
     return -grad
 
 
-def absolute(grad, result, x):  # |x|: the sign of x, and 0 at the kink
-    return grad * ((x > 0) - (x < 0))
+def absolute(grad, result, u):
+    """|u|:  ∂/∂u = sign({u})"""
+    return grad * ((u > 0) - (u < 0))  # and 0 at the kink
 
 
-def power_constant(grad, result, x, n):  # x ** n, n a number: n·x^(n-1)
-    if n == 0:  # x ** 0 is the constant 1, flat even at x = 0 (where 0·0^-1 would be nan)
+def power_constant(grad, result, u, n):
+    """u ** n:  ∂/∂u = {n}·{u}^({n} − 1)"""
+    if n == 0:  # u ** 0 is the constant 1, flat even at u = 0 (where 0·0^-1 would be nan)
         return grad * 0.0, None
-    return grad * n * numerics.power_of(x, n - 1), None
+    return grad * n * numerics.power_of(u, n - 1), None
 
 
-def exponential_constant(grad, result, a, x):  # a ** x, a a number: a^x·ln(a)
+def exponential_constant(grad, result, a, u):
+    """a ** u:  ∂/∂u = {a ** u}·ln({a})"""
     if a > 0:
         return None, grad * result * math.log(a)
     if a == 0:
-        return None, grad * 0.0  # as in PyTorch: 0 ** x is flat for x > 0
+        return None, grad * 0.0  # as in PyTorch: 0 ** u is flat for u > 0
     return None, grad * result * math.nan  # ln of a negative base is not real
 
 
-def power_value(grad, result, x, y):  # x ** y, both Values
+def power_value(grad, result, a, b):
+    """a ** b:  ∂/∂a = {b}·{a}^({b} − 1),  ∂/∂b = {a ** b}·ln({a})"""
     # float() reads a Value's number too: == on Values compares identity, not data.
-    if float(x) == 0 and float(y) == 0:
-        d_x = grad * 0.0  # as in PyTorch: 0 ** 0 is taken as flat, not 0·0^-1 = nan
+    if float(a) == 0 and float(b) == 0:
+        d_a = grad * 0.0  # as in PyTorch: 0 ** 0 is taken as flat, not 0·0^-1 = nan
     else:
-        d_x = grad * y * numerics.power_of(x, y - 1)
-    if x > 0:
-        d_y = grad * result * numerics.log(x)
-    elif float(x) == 0:
-        d_y = grad * 0.0  # as in PyTorch: 0 ** y is flat in y for y > 0
+        d_a = grad * b * numerics.power_of(a, b - 1)
+    if a > 0:
+        d_b = grad * result * numerics.log(a)
+    elif float(a) == 0:
+        d_b = grad * 0.0  # as in PyTorch: 0 ** b is flat in b for b > 0
     else:
-        d_y = grad * result * math.nan  # ln of a negative base is not real
-    return d_x, d_y
+        d_b = grad * result * math.nan  # ln of a negative base is not real
+    return d_a, d_b
 
 
-def exp(grad, result, x):  # e^x is its own derivative
-    return grad * result
+def exp(grad, result, u):
+    """exp(u):  ∂/∂u = {exp(u)}"""
+    return grad * result  # e^u is its own derivative
 
 
-def log(grad, result, x):  # ln x: 1/x
-    return grad / x
+def log(grad, result, u):
+    """ln(u):  ∂/∂u = 1/{u}"""
+    return grad / u
 
 
-def sqrt(grad, result, x):  # √x: 1/(2√x), infinite at 0
-    return grad * 0.5 * numerics.reciprocal(result)
+def sqrt(grad, result, u):
+    """√u:  ∂/∂u = 1/(2·{√u})"""
+    return grad * 0.5 * numerics.reciprocal(result)  # infinite at 0
 
 
-def tanh(grad, result, x):  # tanh x: 1 - tanh²x
+def tanh(grad, result, u):
+    """tanh(u):  ∂/∂u = 1 − {tanh(u)}²"""
     return grad * (1.0 - result * result)
 
 
-def sigmoid(grad, result, x):  # σ(x): σ(x)·(1 - σ(x))
+def sigmoid(grad, result, u):
+    """σ(u):  ∂/∂u = {σ(u)}·(1 − {σ(u)})"""
     return grad * result * (1.0 - result)
 
 
-def relu(grad, result, x):  # max(0, x): 1 where x > 0, else 0
-    return grad * (1.0 if x > 0 else 0.0)
+def relu(grad, result, u):
+    """relu(u):  ∂/∂u = 1 if {u} > 0 else 0"""
+    return grad * (1.0 if u > 0 else 0.0)
 
 
-def leaky_relu(grad, result, x, slope):  # x where x > 0, else slope·x
-    return grad * (1.0 if x > 0 else slope), None
+def leaky_relu(grad, result, u, slope):
+    """leaky_relu(u, slope):  ∂/∂u = 1 if {u} > 0 else {slope}"""
+    return grad * (1.0 if u > 0 else slope), None
 
 
-def softplus(grad, result, x):  # ln(1 + e^x): σ(x)
-    return grad * numerics.sigmoid(x)
+def softplus(grad, result, u):
+    """softplus(u):  ∂/∂u = σ({u})"""
+    return grad * numerics.sigmoid(u)  # softplus(u) = ln(1 + e^u)
 
 
-def heaviside(grad, result, x):  # 1 where x > 0, else 0: flat on both sides, a jump at 0
+def heaviside(grad, result, u):
+    """heaviside(u):  ∂/∂u = 0 where u ≠ 0, and none at the jump: backward() refuses it"""
     raise RuntimeError(
         "backward() through heaviside, the perceptron's step: its slope is 0 on both sides of the jump "
         "and undefined at it, so no gradient reaches the weights before it. Train with a smooth "
@@ -126,19 +149,28 @@ def heaviside(grad, result, x):  # 1 where x > 0, else 0: flat on both sides, a 
     )
 
 
-def sin(grad, result, x):  # sin x: cos x
-    return grad * numerics.cos(x)
+def sin(grad, result, u):
+    """sin(u):  ∂/∂u = cos({u})"""
+    return grad * numerics.cos(u)
 
 
-def cos(grad, result, x):  # cos x: -sin x
-    return -grad * numerics.sin(x)
+def cos(grad, result, u):
+    """cos(u):  ∂/∂u = −sin({u})"""
+    return -grad * numerics.sin(u)
 
 
-def sum(grad, result, *terms):  # noqa: A001  t1 + t2 + ...: 1 for every term
+def sum(grad, result, *terms):  # noqa: A001
+    """Σ tₖ:  ∂/∂tₖ = 1"""
     return [grad] * len(terms)
 
 
-def dot(grad, result, *weights_then_inputs):  # w1·x1 + w2·x2 + ...
+def logsumexp(grad, result, *terms):
+    """ln Σ eᵗᵏ:  ∂/∂tₖ = exp({tₖ} − {ln Σ eᵗᵏ})"""
+    return [grad * numerics.exponential(t - result) for t in terms]
+
+
+def dot(grad, result, *weights_then_inputs):
+    """Σ wₖ·xₖ:  ∂/∂wₖ = {xₖ},  ∂/∂xₖ = {wₖ}"""
     half = len(weights_then_inputs) // 2
     weights, inputs = weights_then_inputs[:half], weights_then_inputs[half:]
     return [grad * x for x in inputs] + [grad * w for w in weights]

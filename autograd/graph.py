@@ -45,6 +45,11 @@ class Node:
     _incoming: Any  # the backward pass's running total (None until a pass reaches the node)
 
     @property
+    def rule(self):
+        """The rule of the formula sheet that passes this node's gradient back; None for a leaf."""
+        return self._rule
+
+    @property
     def operands(self):
         """Everything this node was computed from, in order: nodes and float constants."""
         return operands_of(self._first, self._second)

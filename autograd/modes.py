@@ -84,9 +84,17 @@ def nearest_label(start):
     return None
 
 
+def first_few(texts, shown=4):
+    """``texts`` joined by commas, cut after the first ``shown``: ``a, b, c, d, … (33 in all)``."""
+    texts = list(texts)
+    if len(texts) <= shown + 1:
+        return ", ".join(texts)
+    return ", ".join(texts[:shown]) + f", … ({len(texts)} in all)"
+
+
 def anomaly_error(what, op, inputs, start=None):
-    """The FloatingPointError that ``detect_anomaly`` raises."""
-    shown = ", ".join(repr(x.data) if isinstance(x, Node) else f"{x!r} (constant)" for x in inputs)
+    """The FloatingPointError that ``detect_anomaly`` raises; a long list of inputs is cut short."""
+    shown = first_few(repr(x.data) if isinstance(x, Node) else f"{x!r} (constant)" for x in inputs)
     label = nearest_label(start if start is not None else inputs)
     where = f"; nearest labelled Value: {label!r}" if label else "; no labelled Value nearby"
     return FloatingPointError(f"{what} (operation {op!r}, inputs: {shown}){where}")

@@ -4,9 +4,9 @@ Two kinds of helper live here, so that the formula sheet holds rules alone:
 
 - **Forward numerics** for plain floats, each with the engine's domain errors
   in plain words and without Python's ``OverflowError``: ``power``,
-  ``quotient``, ``exp``, ``periodic``, ``stable_sigmoid``.
+  ``quotient``, ``exp``, ``periodic``, ``stable_sigmoid``, ``log_sum_exp``.
 - **Float-or-Value functions** (``cos``, ``sin``, ``log``, ``sigmoid``,
-  ``power_of``, ``reciprocal``) that the derivative rules call. Given a float
+  ``exponential``, ``power_of``, ``reciprocal``) that the derivative rules call. Given a float
   they compute a float; given a Value they call the Value's own method, which
   records a graph. That is how one rule serves both an ordinary backward pass
   and ``create_graph=True``.
@@ -73,6 +73,21 @@ def periodic(function, x, name):
     return function(x)
 
 
+def log_sum_exp(numbers):
+    """ln(e^x1 + e^x2 + ...) without overflow: the largest number m is taken out first.
+
+    ln Σ e^x = m + ln Σ e^(x - m), where every exponential is at most 1 and the
+    sum at least 1. A nan anywhere gives nan; an infinite m is the answer
+    itself (+inf dominates the sum; when every number is -inf the sum is 0).
+    """
+    if any(x != x for x in numbers):
+        return math.nan
+    m = max(numbers)
+    if math.isinf(m):
+        return m
+    return m + math.log(sum(math.exp(x - m) for x in numbers))
+
+
 def softplus(x):
     """ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|), which never overflows."""
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
@@ -95,6 +110,10 @@ def log(x):
 
 def sigmoid(x):
     return stable_sigmoid(x) if isinstance(x, NUMBER) else x.sigmoid()
+
+
+def exponential(x):
+    return exp(x) if isinstance(x, NUMBER) else x.exp()
 
 
 def power_of(base, exponent):

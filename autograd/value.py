@@ -36,7 +36,7 @@ from .modes import RECORDING, anomaly_error, current_mode
 OPERATORS = ("+", "-", "*", "/", "**", "neg")  # written with Python's operators (neg: unary -)
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "heaviside", "sin", "cos",
              "abs")  # fmt: skip
-FUSED = ("sum", "dot")  # autograd.sum and autograd.dot: many operands, one node
+FUSED = ("sum", "dot", "logsumexp")  # autograd.sum, .dot and .logsumexp: many operands, one node
 OPERATIONS = OPERATORS + FUNCTIONS + FUSED
 
 
@@ -444,3 +444,23 @@ def dot(weights, inputs):
     if not has_value:
         return Value(data)
     return _result(data, "dot", rules.dot, operands, MANY)
+
+
+def logsumexp(values):
+    """``ln(e^v1 + e^v2 + ...)`` as one graph node, computed without overflow.
+
+    The log of a sum of exponentials normalises a softmax: ``softmax(z)_i =
+    e^(z_i - logsumexp(z))``, and the cross-entropy of logits is
+    ``logsumexp(z) - z[label]``. Its derivative is the softmax itself,
+    ``d/dz_i = e^(z_i - result)``. The usual trick against overflow (subtract
+    the largest value first) happens inside the node, so no number read from
+    the data becomes a constant of the graph, and a tape can replay it
+    (``autograd.trace``). Plain numbers are allowed among the values.
+    """
+    operands, plain, has_value = _fused_operands(tuple(values), "logsumexp")
+    if not plain:
+        raise ValueError("logsumexp() needs at least one value")
+    data = numerics.log_sum_exp(plain)
+    if not has_value:
+        return Value(data)
+    return _result(data, "logsumexp", rules.logsumexp, operands, MANY)

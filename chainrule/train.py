@@ -17,6 +17,7 @@ Exit status: 0 done, 2 a mistake in the command line, 1 a failure later
 
 import argparse
 import os
+import warnings
 from typing import Any
 
 import nn
@@ -61,7 +62,7 @@ regression. Press Ctrl-C to stop early: the model so far is still saved.
 examples:
   chainrule train --dataset moons --layers 16,16 --optimizer sgd --momentum 0.9 --lr 0.1 \\
       --batch-size 16 --epochs 100 --seed 0 --out out/
-  chainrule train --dataset digits --layers 32 --optimizer adam --lr 0.01 --batch-size 32
+  chainrule train --dataset digits --layers 32 --optimizer adam --lr 0.01 --batch-size 32 --compile
   chainrule train --dataset regression --layers 16,16 --lr 0.05 --batch-size 10"""
 
 
@@ -145,6 +146,11 @@ def add_command(commands):
     )
     training.add_argument("--epochs", type=arguments.positive_int, metavar="E", help="passes over the data (see below)")
     training.add_argument(
+        "--compile",
+        action="store_true",
+        help="train through a tape: the loss of one example traced once, each batch replayed with NumPy",
+    )
+    training.add_argument(
         "--seed", type=arguments.random_seed, default=0, help="seeds the data, the weights and the shuffling"
     )
 
@@ -212,7 +218,8 @@ def run(args) -> int:
     batch = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
     inputs = f"{len(X[0])} input{'s' if len(X[0]) != 1 else ''} each"
     say(COMMAND, f"{args.dataset}: {len(X_train)} training and {len(X_test)} test examples, {inputs}")
-    say(COMMAND, f"training {model} with {loss}, {described}, {batch}, {epochs} epoch{'s' if epochs != 1 else ''}")
+    say(COMMAND, f"training {model} with {loss}, {described}, {batch}, {epochs} epoch{'s' if epochs != 1 else ''}"
+                 + (", through a tape" if args.compile else ""))  # fmt: skip
 
     # The output folder, made before any training time is spent
     try:
@@ -222,9 +229,14 @@ def run(args) -> int:
 
     # Training
     schedule = nn.linear_decay(epochs) if args.lr_decay else None
-    history = nn.fit(model, X_train, y_train, loss=loss, optimizer=optimizer, epochs=epochs,
-                     batch_size=args.batch_size, validation=(X_test, y_test), schedule=schedule,
-                     progress=args.progress, seed=args.seed, record_gradients=True)  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:  # fit's word on a loss it cannot compile
+        warnings.simplefilter("always")
+        history = nn.fit(model, X_train, y_train, loss=loss, optimizer=optimizer, epochs=epochs,
+                         batch_size=args.batch_size, validation=(X_test, y_test), schedule=schedule,
+                         progress=args.progress, seed=args.seed, record_gradients=True,
+                         compile=args.compile)  # fmt: skip
+    for warning in caught:
+        say(COMMAND, str(warning.message))
 
     # Results
     if history.diverged:

@@ -275,13 +275,24 @@ def batches(X, y, batch_size=None, seed=0, shuffle=True):
     if batch_size is None:
         yield X, y
         return
+    for chosen in batch_indices(len(X), batch_size, seed, shuffle):
+        yield [X[i] for i in chosen], [y[i] for i in chosen]
+
+
+def batch_indices(n_examples, batch_size, seed=0, shuffle=True):
+    """The example numbers of each mini-batch of ``batches``, drawn from ``seed`` in the same way.
+
+    ``batch_size=None`` gives one batch of every number, in order.
+    """
+    if batch_size is None:
+        yield list(range(n_examples))
+        return
     batch_size = count(batch_size, "batch_size")
-    order = list(range(len(X)))
+    order = list(range(n_examples))
     if shuffle:
         make_rng(seed).shuffle(order)
     for start in range(0, len(order), batch_size):
-        chosen = order[start : start + batch_size]
-        yield [X[i] for i in chosen], [y[i] for i in chosen]
+        yield order[start : start + batch_size]
 
 
 def number_of_batches(n_examples, batch_size):

@@ -58,23 +58,47 @@ def softmax_cross_entropy(logits, label):
     """Cross-entropy of a softmax over ``logits`` (one example) for class ``label``.
 
     ``-log softmax(z)[label] = log Σ exp(z_j) - z[label]``. The sum of
-    exponentials overflows for a logit near 710, so the largest logit ``m`` is
-    taken out first, as a constant: ``log Σ exp(z_j) = m + log Σ exp(z_j - m)``.
-    Every ``exp`` is then at most 1, and the sum at least 1. Subtracting a
-    constant does not change the gradient, ``softmax(z) - onehot(label)``.
+    exponentials overflows for a logit near 710; ``autograd.logsumexp`` takes
+    the largest logit out first, inside one node (see its docstring), so the
+    loss is finite for any logits. The gradient is ``softmax(z) - onehot(label)``.
+
+    ``label`` is a class index, or a list of target probabilities, one per
+    class (a one-hot list, or soft labels), as PyTorch's ``cross_entropy``
+    accepts: the loss is then ``log Σ exp(z_j) - Σ_j p_j z_j``. The
+    probabilities may be Values, which is how ``autograd.trace`` sees a label:
+    an index picks a logit by its number, which a tape cannot replay, while a
+    one-hot row is an input like any other.
     """
     logits = _sequence(logits, "softmax_cross_entropy", "logits")
     if not logits:
         raise ValueError("softmax_cross_entropy(): logits must not be empty")
+    if any(not _is_scalar(z) for z in logits):
+        raise TypeError(
+            "softmax_cross_entropy(): logits must be numbers or Values; for a batch use softmax_cross_entropy_batch"
+        )
+    logits = [_value(z) for z in logits]
+    if isinstance(label, (list, tuple)):
+        return autograd.logsumexp(logits) - autograd.dot(_probabilities(label, len(logits)), logits)
     if isinstance(label, bool) or not isinstance(label, numbers.Integral):
-        hint = "; for a batch use softmax_cross_entropy_batch" if hasattr(label, "__len__") else ""
-        raise TypeError(f"softmax_cross_entropy(): label must be a class index (int), not {type(label).__name__}{hint}")
+        raise TypeError(
+            f"softmax_cross_entropy(): label must be a class index (int) or a list of probabilities, "
+            f"not {type(label).__name__}"
+        )
     if not 0 <= int(label) < len(logits):
         raise ValueError(f"softmax_cross_entropy(): label {label} is out of range for {len(logits)} classes")
-    logits = [_value(z) for z in logits]
-    m = max(z.data for z in logits)
-    log_sum_exp = autograd.sum((z - m).exp() for z in logits).log() + m
-    return log_sum_exp - logits[label]
+    return autograd.logsumexp(logits) - logits[label]
+
+
+def _probabilities(targets, classes):
+    """Target probabilities for ``classes`` classes, checked: numbers (or Values) in [0, 1] adding up to 1."""
+    if len(targets) != classes:
+        raise ValueError(f"softmax_cross_entropy(): {len(targets)} target probabilities for {classes} classes")
+    numbers_ = [_number(p) for p in targets]
+    if any(p is None or not 0.0 <= p <= 1.0 for p in numbers_):
+        raise ValueError(f"softmax_cross_entropy(): target probabilities must be numbers in [0, 1], got {targets!r}")
+    if abs(math.fsum(numbers_) - 1.0) > 1e-9:
+        raise ValueError(f"softmax_cross_entropy(): target probabilities must add up to 1, got {math.fsum(numbers_)}")
+    return list(targets)
 
 
 def softmax_cross_entropy_batch(batch_logits, labels):

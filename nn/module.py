@@ -31,20 +31,43 @@ class Module:
     tuples and dicts are searched item by item. A subclass only has to store
     its Values and sub-modules as attributes. Names follow the attributes, as
     in PyTorch: ``"layers.0.neurons.3.w.1"``.
+
+    Every parameter also carries a label that says where it lives, for
+    pictures, step tables and error messages: the same path, written short
+    (``"L0.n3.w1"``, see ``label_parameters``).
     """
+
+    # The short name an attribute takes in parameter labels: {"layers": "L"} labels model.layers[2] "L2".
+    label_names: dict[str, str] = {}
 
     def named_parameters(self):
         """``(name, Value)`` pairs in a stable order; a shared Value is listed once."""
-        seen = set()
-        pairs = []
-        for name, p in _walk(self, ""):
-            if id(p) not in seen:
-                seen.add(id(p))
-                pairs.append((name, p))
-        return pairs
+        return [(name, p) for name, _, p in _unique(_walk(self, "", ""))]
 
     def parameters(self):
         return [p for _, p in self.named_parameters()]
+
+    def label_parameters(self):
+        """Label every parameter with where it lives, unique within the model; returns the labels.
+
+        A label is the path of ``named_parameters`` written short: each
+        attribute by its name (or its short name from ``label_names``) with
+        the index of a list item joined on, ``_`` between two indices. In an
+        ``MLP``, ``model.layers[0].neurons[3].w[1]`` is ``"L0.n3.w1"`` and its
+        bias ``"L0.n3.b"``; a module without short names gets labels such as
+        ``"blocks0.attn.wq3_2"``. Should two labels ever coincide, every
+        parameter is labelled with its ``named_parameters`` name instead.
+
+        ``Neuron``, ``Layer`` and ``MLP`` call this when they are built; a
+        model of your own calls it at the end of its ``__init__``.
+        """
+        found = _unique(_walk(self, "", ""))
+        labels = [label for _, label, _ in found]
+        if len(set(labels)) < len(labels):
+            labels = [name for name, _, _ in found]
+        for label, (_, _, p) in zip(labels, found):
+            p.label = label
+        return labels
 
     def zero_grad(self):
         """Set every parameter's gradient to 0 before the next backward pass."""
@@ -78,21 +101,42 @@ class Module:
         return load_model(path, expected=cls)
 
 
-def _walk(value, name):
-    """Every ``(name, Value)`` inside ``value``, depth first, in attribute order."""
+def _walk(value, name, label):
+    """Every ``(name, label, Value)`` inside ``value``, depth first, in attribute order.
+
+    ``name`` is the path as ``state_dict`` writes it (``layers.0.w.1``),
+    ``label`` the same path written short (``L0.w1``).
+    """
     if isinstance(value, Value):
-        yield name, value
+        yield name, label, value
     elif isinstance(value, Module):
-        prefix = name + "." if name else ""
+        short = type(value).label_names
         for attr, item in vars(value).items():
             if not attr.startswith("_"):
-                yield from _walk(item, prefix + attr)
+                yield from _walk(item, _joined(name, attr), _joined(label, short.get(attr, attr)))
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _walk(item, f"{name}.{i}")
+            # w -> w0, L -> L0; a second index after a digit takes a separator: wte3 -> wte3_2
+            joiner = "_" if label[-1:].isdigit() else ""
+            yield from _walk(item, f"{name}.{i}", f"{label}{joiner}{i}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _walk(item, f"{name}.{key}")
+            yield from _walk(item, f"{name}.{key}", _joined(label, str(key)))
+
+
+def _joined(path, part):
+    return f"{path}.{part}" if path else part
+
+
+def _unique(found):
+    """``found`` without repeats of a Value: a parameter shared by two places is listed at the first."""
+    seen = set()
+    kept = []
+    for name, label, p in found:
+        if id(p) not in seen:
+            seen.add(id(p))
+            kept.append((name, label, p))
+    return kept
 
 
 # ---------------------------------------------------------------------------
@@ -114,9 +158,10 @@ class Neuron(Module):
         self.init = check_init(init)
         self.fused = bool(fused)
         weights, bias = draw(init, self.nin, count(fan_out, "fan_out"), make_rng(seed))
-        self.w = [Value(w, label=f"w{i}") for i, w in enumerate(weights)]
-        self.b = Value(bias, label="b")
+        self.w = [Value(w) for w in weights]
+        self.b = Value(bias)
         self._activate = activation_function(activation)
+        self.label_parameters()  # w0, w1, ..., b
 
     def __call__(self, x):
         return self._forward(_inputs(x, self.nin))
@@ -145,6 +190,8 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list."""
 
+    label_names = {"neurons": "n"}
+
     def __init__(self, nin, nout, activation="tanh", seed=None, init="uniform", fused=True):
         self.nin = count(nin, "nin")
         self.nout = count(nout, "nout")
@@ -153,6 +200,7 @@ class Layer(Module):
         self.fused = bool(fused)
         rng = make_rng(seed)  # one generator for all neurons, so they differ
         self.neurons = [Neuron(nin, activation, rng, init, fused, fan_out=nout) for _ in range(self.nout)]
+        self.label_parameters()  # n0.w0, ..., n0.b, n1.w0, ...
 
     def __call__(self, x):
         x = _inputs(x, self.nin)
@@ -179,7 +227,12 @@ class MLP(Module):
     (linear by default, so a regression or a logit is not squashed). Calling
     the model returns a ``Value`` when the last layer has one output, else a
     list of Values.
+
+    Its parameters are labelled by layer and neuron, counted from 0 as in
+    Python: ``L0.n3.w1`` is ``model.layers[0].neurons[3].w[1]``.
     """
+
+    label_names = {"layers": "L"}
 
     def __init__(
         self,
@@ -208,6 +261,7 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng, init, fused)
             for i in range(len(self.nouts))
         ]
+        self.label_parameters()  # L0.n0.w0, ...: model.layers[0].neurons[0].w[0]
 
     def __call__(self, x):
         for layer in self.layers:

@@ -1,4 +1,4 @@
-"""Pictures of training: loss curves, decision boundaries, gradient flow, attention.
+"""Pictures of training: loss curves, decision boundaries, gradient flow, attention, the network itself.
 
 Each function returns a matplotlib ``Figure`` (Jupyter shows it as the
 cell's result) and also writes it to ``path`` when one is given (the format
@@ -9,10 +9,21 @@ The figures are built with ``matplotlib.figure.Figure``, never with
 not kept in pyplot's global list, so a script or a test can make hundreds of
 them. matplotlib is imported inside the functions, so ``import nn`` does not
 pay for it.
+
+``network`` draws a model as neurons and weighted connections;
+``network_animation`` turns the states a ``Snapshots`` callback records
+during ``fit`` into an animated GIF, the decision boundary beside the network
+for 2-D data.
 """
 
+import io
+import math
 import time
+from pathlib import Path
 
+from autograd.viz.raster import frames_to_gif
+
+from .module import MLP, Layer, Neuron
 from .scoring import accuracy, outputs
 
 # Colours for classes: the first ten of matplotlib's "tab10"
@@ -75,10 +86,24 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
     one with several outputs colours each point by its largest output.
     ``figure.grid_seconds`` records how long the grid took.
     """
+    _check_boundary(X, resolution)
+    figure = _figure(width=5.6, height=4.8)
+    ax = figure.subplots()
+    figure.grid_seconds = _boundary_panel(ax, model, X, y, resolution, margin)
+    ax.set_title(f"{title}\naccuracy on these points: {accuracy(model, X, y):.1%}")
+    ax.legend(loc="best", fontsize="small", framealpha=0.85)
+    return _done(figure, path)
+
+
+def _check_boundary(X, resolution):
     if not X or len(X[0]) != 2:
         raise ValueError(f"decision_boundary() draws models of 2-D inputs; these examples have {len(X[0]) if X else 0}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
         raise ValueError(f"resolution must be an int from 2 to 1000, got {resolution!r}")
+
+
+def _boundary_panel(ax, model, X, y, resolution, margin):
+    """Draw the regions and the points on ``ax``; returns the seconds the grid took."""
     import numpy as np
 
     xs = [p[0] for p in X]
@@ -91,8 +116,6 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
     grid_seconds = time.perf_counter() - started
 
     classes = sorted(set(y))
-    figure = _figure(width=5.6, height=4.8)
-    ax = figure.subplots()
     if isinstance(scores[0], list):
         # Class c wins where its logit beats the best of the others. Filling
         # each such region from the smooth margin, rather than from the
@@ -123,10 +146,7 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
     ax.set_ylim(y0, y1)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    ax.set_title(f"{title}\naccuracy on these points: {accuracy(model, X, y):.1%}")
-    ax.legend(loc="best", fontsize="small", framealpha=0.85)
-    figure.grid_seconds = grid_seconds
-    return _done(figure, path)
+    return grid_seconds
 
 
 def gradient_flow(history, path=None, title="Gradient flow"):
@@ -235,13 +255,206 @@ def attention_map(weights, labels, path=None, title="Attention"):
     return _done(figure, path)
 
 
+# -- the network itself ------------------------------------------------------
+
+POSITIVE, NEGATIVE = "#2563eb", "#dc2626"  # blue and red: the sign of a weight (or of a gradient)
+SHOWN = ("weight", "grad")
+
+
+def network(model, path=None, show="weight", title=None, largest=None):
+    """The model drawn as neurons in columns and the weighted connections between them.
+
+    - ``show="weight"``: each line is as wide as its weight is large (the
+      largest parameter of the model sets the widest line), blue where the
+      weight is positive, red where it is negative. A neuron's fill is its
+      bias, in the same colours.
+    - ``show="grad"``: the same for each parameter's ``.grad`` after a
+      backward pass: the lines that will change most on the next step.
+    - ``largest``: the size that gets the widest line (default: the largest
+      in the model), so that frames of an animation compare.
+
+    Works for an ``MLP``, a ``Layer`` or a ``Neuron``. Each column is labelled
+    as the parameters are (``L0``, ``L1``, ...), with its activation.
+    """
+    figure = _figure(width=6.4, height=4.6)
+    ax = figure.subplots()
+    _network_panel(ax, model, show, largest)
+    ax.set_title(title if title is not None else repr(model), fontsize=10)
+    return _done(figure, path)
+
+
+def _network_panel(ax, model, show, largest):
+    """Draw the network on ``ax``."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgba
+    from matplotlib.lines import Line2D
+
+    if show not in SHOWN:
+        raise ValueError(f"show must be one of {', '.join(map(repr, SHOWN))}, not {show!r}")
+    layers = _layers(model)
+    numbers = [[[getattr(w, "data" if show == "weight" else "grad") for w in neuron.w]
+                + [getattr(neuron.b, "data" if show == "weight" else "grad")] for neuron in layer.neurons]
+               for layer in layers]  # fmt: skip
+    if largest is None:
+        largest = max((abs(v) for layer in numbers for neuron in layer for v in neuron), default=0.0)
+    largest = largest if largest and math.isfinite(largest) else 1.0
+    sizes = [layers[0].nin] + [layer.nout for layer in layers]
+    tallest = max(sizes)
+
+    def place(column, i):
+        return column, (sizes[column] - 1) / 2 - i  # centred, the first neuron on top
+
+    marker = 360 if tallest <= 10 else 220 if tallest <= 16 else 60  # points²: round at any aspect
+    segments, colors, widths = [], [], []
+    for column in range(1, len(sizes)):
+        for i, neuron in enumerate(numbers[column - 1]):
+            for j, value in enumerate(neuron[:-1]):
+                strength = min(1.0, abs(value) / largest)
+                segments.append([place(column - 1, j), place(column, i)])
+                colors.append(to_rgba(POSITIVE if value >= 0 else NEGATIVE, 0.25 + 0.65 * strength))
+                widths.append(0.3 + (4.2 if tallest <= 8 else 2.4) * strength)  # thinner where lines crowd
+    # One collection for every connection: quick to draw even for hundreds of weights.
+    ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, capstyle="round", zorder=1))
+    for column, size in enumerate(sizes):
+        spots = [place(column, i) for i in range(size)]
+        if column == 0:
+            fills = ["#f3f4f6"] * size
+            texts = [f"x{i}" for i in range(size)]
+        else:
+            biases = [neuron[-1] for neuron in numbers[column - 1]]
+            fills = [_tint(POSITIVE if b >= 0 else NEGATIVE, 0.15 + 0.6 * min(1.0, abs(b) / largest)) for b in biases]
+            texts = [f"n{i}" for i in range(size)]
+        ax.scatter([x for x, _ in spots], [y for _, y in spots], s=marker, c=fills, edgecolors="#374151",
+                   linewidths=0.8, zorder=3)  # fmt: skip
+        if marker >= 200:
+            for (x, y), text in zip(spots, texts):
+                ax.text(x, y, text, ha="center", va="center", fontsize=7, zorder=4)
+    names = ["inputs"] + [f"L{k}\n{layer.activation}" for k, layer in enumerate(layers)]
+    for column, name in enumerate(names):
+        ax.text(column, -(tallest - 1) / 2 - 0.75, name, ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.5, len(sizes) - 0.5)
+    ax.set_ylim(-(tallest - 1) / 2 - 1.35, (tallest - 1) / 2 + 0.5)
+    ax.set_aspect("auto")
+    ax.axis("off")
+    what = "weight" if show == "weight" else "gradient"
+    ax.legend(
+        handles=[
+            Line2D([], [], color=POSITIVE, linewidth=3, label=f"{what} > 0"),
+            Line2D([], [], color=NEGATIVE, linewidth=3, label=f"{what} < 0"),
+        ],  # fmt: skip
+        loc="upper right",
+        fontsize="x-small",
+        frameon=False,
+        title=f"width: |{what}|, widest {largest:.3g}",
+        title_fontsize="x-small",
+    )
+
+
+class Snapshots:
+    """A ``fit`` callback that keeps the model's state after every ``every`` epochs, for ``network_animation``.
+
+    >>> from nn import MLP, fit
+    >>> model = MLP(2, [3, 1], seed=0)
+    >>> snapshots = Snapshots(model)
+    >>> _ = fit(model, [[0.0, 1.0], [1.0, 0.0]], [1.0, -1.0], epochs=4, progress=False, callbacks=[snapshots])
+    >>> snapshots.epochs   # the state before training, then after each epoch
+    [0, 1, 2, 3, 4]
+    """
+
+    def __init__(self, model, every=1):
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a whole number of epochs, at least 1, got {every!r}")
+        self.model = model
+        self.every = every
+        self.states = [model.state_dict()]
+        self.epochs = [0]
+
+    def __call__(self, epoch, history):
+        done = epoch + 1
+        if done % self.every == 0:
+            self.states.append(self.model.state_dict())
+            self.epochs.append(done)
+
+    def __len__(self):
+        return len(self.states)
+
+
+def network_animation(model, snapshots, path=None, X=None, y=None, show="weight", seconds_per_frame=0.5,
+                      resolution=40, dpi=100):  # fmt: skip
+    """The network through training, one frame per snapshot, as an animated GIF; returns its bytes.
+
+    ``snapshots`` is a ``Snapshots`` (or a list of state dicts). Every frame
+    draws the network with the same scale of line widths (the largest weight
+    over all frames); with ``X`` and ``y`` of 2-D points beside it the
+    decision boundary of that moment, on a ``resolution`` grid. The model's
+    own state is restored afterwards. ``path`` may be None to get the bytes alone.
+    """
+    states = list(getattr(snapshots, "states", snapshots))
+    epochs = list(getattr(snapshots, "epochs", range(len(states))))
+    if not states:
+        raise ValueError("there is nothing to animate: no snapshots were recorded")
+    boundary = X is not None
+    if boundary:
+        _check_boundary(X, resolution)
+    original = model.state_dict()
+    largest = max(abs(v) for state in states for v in state.values()) if show == "weight" else None
+    frames = []
+    try:
+        for state, epoch in zip(states, epochs):
+            model.load_state_dict(state)
+            # A fixed layout: the panels stay put from frame to frame (and it is quicker to draw).
+            figure = _figure(width=10.4 if boundary else 6.0, height=4.4, layout=None)
+            axes = figure.subplots(1, 2 if boundary else 1, squeeze=False)[0]
+            figure.subplots_adjust(left=0.02, right=0.97, bottom=0.11, top=0.86, wspace=0.12)
+            _network_panel(axes[0], model, show, largest)
+            axes[0].set_title(f"{model!r}", fontsize=9)
+            if boundary:
+                _boundary_panel(axes[1], model, X, y, resolution, 0.15)
+                axes[1].set_title(f"accuracy {accuracy(model, X, y):.1%}", fontsize=10)
+            figure.suptitle(f"epoch {epoch}", fontsize=12)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=dpi)
+            frames.append(buffer.getvalue())
+    finally:
+        model.load_state_dict(original)
+    gif = frames_to_gif(frames, seconds_per_frame, last_frame_seconds=4 * seconds_per_frame)
+    if path is not None:
+        Path(path).write_bytes(gif)
+    return gif
+
+
+def _layers(model):
+    """The model as a list of layers, each with ``nin``, ``nout``, ``activation`` and ``neurons``."""
+    if isinstance(model, MLP):
+        return model.layers
+    if isinstance(model, Layer):
+        return [model]
+    if isinstance(model, Neuron):
+        return [_OneNeuron(model)]
+    raise TypeError(f"network() draws an MLP, a Layer or a Neuron, not {type(model).__name__}")
+
+
+class _OneNeuron:
+    """A lone neuron seen as a layer of one."""
+
+    def __init__(self, neuron):
+        self.nin, self.nout, self.activation, self.neurons = neuron.nin, 1, neuron.activation, [neuron]
+
+
+def _tint(color, strength):
+    """``color`` mixed with white: 0 is white, 1 the colour itself."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(1 - strength * (1 - c) for c in to_rgb(color))
+
+
 # ---------------------------------------------------------------------------
 
 
-def _figure(width, height):
+def _figure(width, height, layout="constrained"):
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+    return Figure(figsize=(width, height), layout=layout)
 
 
 def _finish(ax, legend, whole_x=False):

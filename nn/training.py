@@ -20,6 +20,10 @@ before it (``collector.py`` says why; in a process that has imported
 scikit-learn or PyTorch that makes a step up to twice as fast), and goes back
 to normal when ``fit`` returns or raises.
 
+With ``compile=True`` each step replays a tape of the loss over the whole
+batch instead (``compiled.py``, through ``autograd.trace``): the same steps,
+the same History, much faster.
+
 Scoring lives in ``scoring.py``, the losses by name in ``losses.py``, the
 progress bar and Ctrl-C handling in ``progress.py``.
 """
@@ -27,12 +31,13 @@ progress bar and Ctrl-C handling in ``progress.py``.
 import math
 import random
 import time
+import warnings
 
 import autograd
 
 from .checks import count, examples
 from .collector import frozen_heap
-from .data import batches, number_of_batches
+from .data import batch_indices, number_of_batches
 from .losses import check_targets, loss_by_name
 from .optim import SGD, Optimizer
 from .progress import progress_bar, sigint_stops
@@ -118,6 +123,7 @@ def fit(
     callbacks=(),
     record_gradients=False,
     accuracy=None,
+    compile=False,  # noqa: A002 (the name API.md gives it, as in PyTorch's torch.compile)
 ):
     """Train ``model`` on examples ``X`` with targets ``y``; returns a ``History``.
 
@@ -141,6 +147,12 @@ def fit(
       meaningful (bce, hinge, cross_entropy), ``True`` always (a score above
       0 means class 1 / +1; with several outputs, the largest wins),
       ``False`` never.
+    - ``compile``: trace the loss of one example once (``autograd.trace``)
+      and train through the tape, every step a replay over the whole batch
+      with NumPy. The History, progress bar, validation and Ctrl-C behave as
+      without it, and the weights come out the same to rounding. Where the
+      loss cannot be traced (see ``nn.compiled``), a warning says why and
+      training runs without a tape.
 
     Training stops early, keeping what it has, on Ctrl-C
     (``history.interrupted``), when the loss stops being a finite number
@@ -171,6 +183,7 @@ def fit(
         _check_targets(model, validation[0], validation[1], loss_name)
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
     layer_names, layer_weights = _layer_groups(model) if record_gradients else ((), ())
+    steps_of = _training_steps(model, X, y, loss_name, loss_function, optimizer, layer_weights, compile)
 
     history = History(loss_name, layer_names)
     rng = random.Random(seed) if not isinstance(seed, random.Random) else seed
@@ -187,22 +200,18 @@ def fit(
                 correct = 0
                 grad_sums = [0.0] * len(layer_weights)
                 steps = 0
-                for X_batch, y_batch in batches(X, y, batch_size, rng):
-                    outputs = [model(x) for x in X_batch]
-                    batch_loss = loss_function(outputs, y_batch)
-                    optimizer.zero_grad()
-                    batch_loss.backward()
-                    optimizer.step()
+                for rows in batch_indices(len(X), batch_size, rng):
+                    batch_loss, outputs = steps_of.step(rows, classifies)
                     history.steps += 1
                     steps += 1
-                    loss_sum += batch_loss.data * len(X_batch)
+                    loss_sum += batch_loss * len(rows)
                     if classifies:
-                        correct += count_correct([as_numbers(o) for o in outputs], y_batch)
-                    for i, weights in enumerate(layer_weights):
-                        grad_sums[i] += _mean_abs_grad(weights)
+                        correct += count_correct(outputs, [y[i] for i in rows])
+                    for i, mean_abs_grad in enumerate(steps_of.mean_abs_grads()):
+                        grad_sums[i] += mean_abs_grad
                     if bar is not None:
                         bar.update()
-                    if not math.isfinite(batch_loss.data):
+                    if not math.isfinite(batch_loss):
                         history.diverged = True
                         break
                     if stop.requested:
@@ -216,10 +225,9 @@ def fit(
                 history.lr.append(optimizer.lr)
                 if layer_weights:
                     history.gradients.append([s / steps for s in grad_sums])
+                steps_of.write_back()  # the model as it stands, for validation and callbacks
                 if validation is not None:
-                    val_loss, val_accuracy = loss_and_accuracy(
-                        model, validation[0], validation[1], loss_function, classifies
-                    )
+                    val_loss, val_accuracy = steps_of.evaluate(validation[0], validation[1], classifies)
                     history.val_loss.append(val_loss)
                     history.val_accuracy.append(val_accuracy)
                 history.seconds.append(time.perf_counter() - started)
@@ -228,10 +236,13 @@ def fit(
                 if any([callback(epoch, history) is True for callback in callbacks]):
                     history.stopped_early = True
                     break
+                steps_of.read_back()  # a callback may have changed the model
         except KeyboardInterrupt:
             # Raised by a second Ctrl-C, or where no signal handler could be
             # installed (outside the main thread), or by user code: stop here.
             history.interrupted = True
+        finally:
+            steps_of.write_back()  # whatever ends training, the model keeps every step
         if bar is not None and (history.interrupted or history.diverged):
             reason = "stopped by Ctrl-C" if history.interrupted else "diverged (the loss is not a finite number)"
             epochs_done = f"{len(history)} complete epoch{'s' if len(history) != 1 else ''}"
@@ -240,6 +251,51 @@ def fit(
 
 
 # ---------------------------------------------------------------------------
+
+
+class EagerSteps:
+    """The steps of ``fit`` on the engine itself: a graph per example, then ``backward()``.
+
+    ``compiled.CompiledTraining`` takes the same steps through a tape, with
+    the same methods.
+    """
+
+    def __init__(self, model, X, y, loss_function, optimizer, layer_weights):
+        self.model, self.X, self.y = model, X, y
+        self.loss_function, self.optimizer, self.layer_weights = loss_function, optimizer, layer_weights
+
+    def step(self, rows, classifies):
+        """One optimizer step on the examples ``rows``: (the loss, the outputs as numbers if ``classifies``)."""
+        outputs = [self.model(self.X[i]) for i in rows]
+        batch_loss = self.loss_function(outputs, [self.y[i] for i in rows])
+        self.optimizer.zero_grad()
+        batch_loss.backward()
+        self.optimizer.step()
+        return batch_loss.data, ([as_numbers(o) for o in outputs] if classifies else None)
+
+    def mean_abs_grads(self):
+        return [_mean_abs_grad(weights) for weights in self.layer_weights]
+
+    def evaluate(self, X, y, classifies):
+        return loss_and_accuracy(self.model, X, y, self.loss_function, classifies)
+
+    def write_back(self):
+        pass  # the Values are the model: nothing to copy
+
+    def read_back(self):
+        pass
+
+
+def _training_steps(model, X, y, loss_name, loss_function, optimizer, layer_weights, compiled):
+    """The steps ``fit`` takes: through a tape if asked and possible, else on the engine."""
+    if compiled:
+        from . import compiled as tapes  # NumPy, only when asked for
+
+        try:
+            return tapes.CompiledTraining(model, X, y, loss_name, loss_function, optimizer, layer_weights)
+        except tapes.CannotCompile as reason:
+            warnings.warn(f"fit(compile=True) trains without a tape: {reason}", stacklevel=3)
+    return EagerSteps(model, X, y, loss_function, optimizer, layer_weights)
 
 
 def _check_targets(model, X, y, loss_name):

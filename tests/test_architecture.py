@@ -153,7 +153,7 @@ def one_of_each_operation():
     x, y = autograd.Value(0.5), autograd.Value(2.0)
     return [
         x + y, x - y, x * y, x / y, x**y, -x, *(getattr(x, f)() for f in FUNCTIONS if f != "abs"), abs(x),
-        autograd.sum([x, y]), autograd.dot([x], [y]), x**2.0, 2.0**x,
+        autograd.sum([x, y]), autograd.dot([x], [y]), autograd.logsumexp([x, y]), x**2.0, 2.0**x,
     ]  # fmt: skip
 
 

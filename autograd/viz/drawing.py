@@ -1,9 +1,21 @@
-"""Pictures of computation graphs: ``draw_dot`` and ``render_svg``.
+"""Pictures of computation graphs: ``draw_dot``, ``render_svg`` and ``render_png``.
 
-Every Value is a box ``{ label | data 2.0000 | grad -1.5000 }``; every
+Every Value is a box ``{ name | data 2.0000 | grad -1.5000 }``; every
 operation is a small oval of its own (``+``, ``*``, ``tanh``...) between its
 inputs and its result; a plain number stored on a node (the ``2.0`` in
 ``x * 2.0``) is drawn as bare text feeding the operation.
+
+- A Value's name is its label; an unlabelled one is ``v<i>`` (its place in
+  the topological order) and an unlabelled output ``L``, the same names the
+  step table and the page use (``value_names``).
+- Where the order of the operands matters (``-``, ``/``, ``**``) the oval
+  shows the operation as the formula sheet writes it (``a − b``) and each
+  arrow into it is marked with its letter.
+- In a ``dot`` node the constant ``1.0`` that a bias ``b`` multiplies reads
+  ``1.0 × b (bias)``: a neuron's bias rides along as one more weight.
+- A network's parameters carry labels such as ``L1.n3.w0``; Values are drawn
+  in boxes (Graphviz clusters) for each layer and each neuron
+  (``value_groups``).
 
 Three promises:
 
@@ -13,22 +25,28 @@ Three promises:
 - The same graph always gives the same DOT source and the same SVG: nodes are
   named by their position in the topological order, never by ``id()``.
 - No ``dot`` program is needed: SVG comes from ``render.dot_to_svg``, which
-  falls back to Graphviz compiled to WebAssembly.
+  falls back to Graphviz compiled to WebAssembly, and PNG from
+  ``raster.svg_to_png``, a wheel from PyPI with its own fonts.
 
 This module is loaded on first use of ``draw_dot``/``render_svg``, so that
 ``import autograd`` does not import ``graphviz``.
 """
 
+import re
 from pathlib import Path
 
 import graphviz
 
-from ..graph import topological_order
-from ..value import Value
+from ..graph import Node, topological_order
+from ..value import FUNCTIONS, Value
+from .formulas import formula_of
 from .options import check_options
+from .raster import svg_to_png
 from .render import dot_to_svg
 
 DEFAULT_MAX_NODES = 500
+ROOT_NAME = "L"  # what an unlabelled output is called in pictures, tables and equations
+ORDERED = ("-", "/", "**")  # operations whose operands cannot swap places
 
 # Colours (Tailwind's palette): calm for the graph, warm for what is happening now.
 LEAF_FILL = "#dbeafe"  # inputs and parameters: light blue
@@ -39,23 +57,31 @@ OP_FILL = "#f3f4f6"
 OP_BORDER = "#6b7280"
 EDGE = "#6b7280"
 CONSTANT_TEXT = "#4b5563"
+ROLE_TEXT = "#6b7280"  # the letter on an arrow into an operation whose operand order matters
 PENDING_TEXT = "#9ca3af"  # a node the backward pass has not reached yet
 CURRENT_FILL = "#fde68a"  # the node whose gradient is being passed on
 CURRENT_BORDER = "#b45309"
 RECEIVING_FILL = "#fed7aa"  # the inputs receiving a share of it
 FLOW = "#dc2626"  # the edges the gradient flows back along
+LAYER_BORDER = "#9ca3af"  # the box around a layer
+NEURON_FILL = "#f9fafb"  # and around each of its neurons
+NEURON_BORDER = "#d1d5db"
 
 FONT = "Arial"  # known to every browser (or aliased), and to both renderers' width tables
 NUMBER_FONT = "Courier"  # equal-width digits line numbers up; written as "Courier,monospace"
+RASTER_FORMATS = ("svg", "png")  # what a GraphDrawing renders without any Graphviz program
 
 
 class GraphDrawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that shows itself as SVG in Jupyter, with or without Graphviz.
+    """A ``graphviz.Digraph`` that shows and renders itself with or without Graphviz installed.
 
-    ``graphviz.Digraph`` displays itself by running the ``dot`` program; this
-    subclass renders through ``render.dot_to_svg`` instead, which needs no
-    program installed. Everything else (``.source``, ``.render()``...) is the
-    ordinary ``Digraph``.
+    ``graphviz.Digraph`` displays and renders itself by running the ``dot``
+    program. This subclass makes SVG with ``render.dot_to_svg`` and PNG with
+    ``raster.svg_to_png`` instead, which need no program and no system
+    library: Jupyter shows it, and ``.pipe()`` and ``.render()`` give
+    ``"svg"`` (the default format) and ``"png"`` anywhere. Any other format
+    (``"pdf"``...) goes to Graphviz's own ``dot``, as usual. ``.source`` and
+    everything else is the ordinary ``Digraph``.
     """
 
     values = 0  # how many Values the drawing shows
@@ -67,6 +93,10 @@ class GraphDrawing(graphviz.Digraph):
     def svg(self) -> str:
         """The drawing as SVG text."""
         return dot_to_svg(self.source)
+
+    def png(self, scale=2.0) -> bytes:
+        """The drawing as PNG bytes, ``scale`` pixels per point of the SVG (2.0: sharp on slides)."""
+        return svg_to_png(self.svg(), scale)
 
     def _repr_svg_(self):
         return self.svg()
@@ -80,8 +110,56 @@ class GraphDrawing(graphviz.Digraph):
             return {}
         return {mimetype: self.svg()}
 
+    def _own(self, kind, renderer, formatter, engine):
+        """Is ``kind`` a format we render ourselves (SVG or PNG, laid out by ``dot``, no renderer asked for)?"""
+        return kind in RASTER_FORMATS and renderer is None and formatter is None and engine in (None, "dot")
 
-def draw_dot(root, rankdir="LR", show_grad=True, max_nodes=DEFAULT_MAX_NODES, fmt=".4f"):
+    def _bytes(self, kind):
+        return self.svg().encode("utf-8") if kind == "svg" else self.png()
+
+    # pipe and render keep graphviz's own parameters (format included), so that any call of theirs works.
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *, engine=None,  # noqa: A002
+             encoding=None):  # fmt: skip
+        """The picture as bytes (``format`` ``"svg"`` or ``"png"``: no Graphviz program needed), or text with ``encoding``."""
+        kind = format or self.format
+        if not self._own(kind, renderer, formatter, engine):
+            return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
+        data = self._bytes(kind)
+        return data.decode(encoding) if encoding is not None else data
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, renderer=None,  # noqa: A002
+               formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *, outfile=None, engine=None,
+               raise_if_result_exists=False, overwrite_source=False):  # fmt: skip
+        """Save the DOT source and render it next to it, as ``graphviz.Digraph.render`` does; returns the picture's path.
+
+        SVG and PNG need no Graphviz program: ``draw_dot(y).render("graph", format="png")``
+        writes ``graph`` (the source) and ``graph.png``; ``render(outfile="graph.svg")``
+        takes the format from the suffix.
+        """
+        kind = format or (Path(outfile).suffix.lstrip(".").lower() if outfile is not None else None) or self.format
+        if not self._own(kind, renderer, formatter, engine):
+            return super().render(filename, directory, view, cleanup, format, renderer, formatter, neato_no_op, quiet,
+                                  quiet_view, outfile=outfile, engine=engine,
+                                  raise_if_result_exists=raise_if_result_exists,
+                                  overwrite_source=overwrite_source)  # fmt: skip
+        rendered = None
+        if outfile is not None:
+            rendered = Path(outfile) if directory is not None else Path(self.directory, outfile)
+            if filename is None:  # the source goes beside the picture, as graphviz puts it
+                filename, directory = rendered.with_suffix(".gv").name, rendered.parent
+        source = self.save(filename, directory=directory)
+        rendered = rendered or Path(f"{source}.{kind}")
+        if raise_if_result_exists and rendered.exists():
+            raise graphviz.FileExistsError(f"output file exists: {rendered}")
+        rendered.write_bytes(self._bytes(kind))
+        if cleanup:
+            Path(source).unlink()
+        if view or quiet_view:
+            graphviz.view(rendered, quiet=quiet_view)
+        return str(rendered)
+
+
+def draw_dot(root, rankdir="LR", show_grad=True, max_nodes=DEFAULT_MAX_NODES, fmt=".4f", clusters=True):
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (a ``GraphDrawing``).
 
     - ``rankdir``: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
@@ -89,6 +167,8 @@ def draw_dot(root, rankdir="LR", show_grad=True, max_nodes=DEFAULT_MAX_NODES, fm
     - ``max_nodes``: refuse graphs with more Values than this (``None``: no limit),
       since a picture of thousands of nodes is slow to lay out and unreadable.
     - ``fmt``: the format of the numbers, as in ``format(2.0, ".4f")``.
+    - ``clusters``: draw a box around each layer and each neuron of a network
+      (read from parameter labels such as ``L1.n3.w0``; see ``value_groups``).
 
     Value ``i`` of the topological order is the node ``v{i}``, the operation
     that made it ``op{i}``:
@@ -107,7 +187,7 @@ def draw_dot(root, rankdir="LR", show_grad=True, max_nodes=DEFAULT_MAX_NODES, fm
         grad = order[i].grad
         return "grad " + format(grad.data if isinstance(grad, Value) else grad, fmt)
 
-    return build_graph(order, rankdir=rankdir, fmt=fmt, grad_text=grad_text)
+    return build_graph(order, rankdir=rankdir, fmt=fmt, grad_text=grad_text, clusters=clusters)
 
 
 def render_svg(root, path=None, **draw_options) -> str:
@@ -116,6 +196,18 @@ def render_svg(root, path=None, **draw_options) -> str:
     if path is not None:
         Path(path).write_text(svg, encoding="utf-8")
     return svg
+
+
+def render_png(root, path=None, scale=2.0, **draw_options) -> bytes:
+    """The same picture as ``render_svg``, as PNG bytes; written to ``path`` if given.
+
+    ``scale`` is pixels per point of the SVG: 2.0 (the default) is sharp on a
+    slide. Needs no Graphviz program and no system library.
+    """
+    png = draw_dot(root, **draw_options).png(scale)
+    if path is not None:
+        Path(path).write_bytes(png)
+    return png
 
 
 # -- the pieces, shared with steps.py and page.py -------------------------------------------
@@ -139,22 +231,83 @@ def graph_order(root, max_nodes=DEFAULT_MAX_NODES):
     return order
 
 
-def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranksep="0.3", stacked=False):
+def value_names(order):
+    """The name of each Value in ``order``: its label; else ``L`` for the output, ``v<i>`` for the others."""
+    last = len(order) - 1
+    return [node.label or (ROOT_NAME if i == last else f"v{i}") for i, node in enumerate(order)]
+
+
+def value_groups(order):
+    """The group each Value in ``order`` is drawn in, such as ``"L1.n3"``, or None.
+
+    A parameter labelled ``L1.n3.w0`` belongs to the neuron ``L1.n3``, which
+    lies inside the layer ``L1``: a dotted label names its groups. An
+    operation joins a group when
+
+    - every parameter it reads directly belongs to it (a neuron's ``dot``, or
+      its ``w0 * x0`` when the graph is fine-grained);
+    - or it is a function of one Value of that group (the neuron's ``tanh``);
+    - or it adds two Values of that group (the chain of ``+`` of a fine-grained neuron).
+
+    Everything else (the inputs, the loss) is drawn outside any group.
+    """
+    index = {node: i for i, node in enumerate(order)}
+    groups: list[str | None] = [None] * len(order)
+    for i, node in enumerate(order):
+        if not node.op:
+            if _GROUPED.fullmatch(node.label):
+                groups[i] = node.label.rpartition(".")[0]
+            continue
+        values = [index[x] for x in node.operands if isinstance(x, Node)]
+        parameters = [groups[j] for j in values if not order[j].op and groups[j]]
+        if parameters:
+            groups[i] = _common_group(parameters)
+        elif node.op in FUNCTIONS and len(values) == 1:
+            groups[i] = groups[values[0]]
+        elif node.op == "+" and len(values) == 2 and groups[values[0]] == groups[values[1]]:
+            groups[i] = groups[values[0]]
+    return groups
+
+
+_GROUPED = re.compile(r"[A-Za-z_]\w*(\.\w+)+")  # L1.n3.w0, layers.0.w.1: a name with a path
+
+
+def _common_group(groups):
+    """The deepest group that holds all of ``groups`` (``"L1"`` for ``L1.n2`` and ``L1.n3``), or None."""
+    parts = [g.split(".") for g in groups]
+    common = []
+    for level in zip(*parts):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    return ".".join(common) or None
+
+
+def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranksep="0.3", stacked=False,
+                clusters=True, ids=False):  # fmt: skip
     """Draw the Values in ``order`` (a topological order) as a ``GraphDrawing``.
 
     - ``grad_text(i)``: the text of Value ``i``'s grad field, or None for none.
-    - ``names[i]``: the name to show for Value ``i`` (default: its label).
+    - ``names[i]``: the name to show for Value ``i`` (default: ``value_names``).
     - ``style``: a ``FrameStyle`` that highlights one step of a backward pass.
     - ``stacked``: a Value's fields one above the other (narrow boxes), not in a row.
+    - ``clusters``: a box around each group of ``value_groups`` (layers, neurons).
+    - ``ids``: give every node and edge an SVG ``id``, for a page's script:
+      ``g-v{i}``, ``g-op{i}``, ``g-out{i}`` (from the operation to its result)
+      and ``g-in{i}_{k}`` (from operand ``k`` into it).
 
     Value ``i`` is the node ``v{i}``, its operation ``op{i}`` and the constant
-    at position ``k`` of its inputs ``c{i}_{k}``.
+    at position ``k`` of its inputs ``c{i}_{k}``. Every node is declared first,
+    inside its group's cluster, then every edge.
     """
     style = style or FrameStyle()
+    names = names if names is not None else value_names(order)
     index = {node: i for i, node in enumerate(order)}
+    groups = value_groups(order) if clusters else [None] * len(order)
     last = len(order) - 1
     dot = GraphDrawing(
         name="chainrule",
+        format="svg",
         # nslimit caps network-simplex passes: the same layout for ordinary graphs, but a Value
         # used at many depths (x + x + ... + x) takes a fraction of a second instead of minutes.
         graph_attr={
@@ -169,15 +322,23 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
         edge_attr={"color": EDGE, "arrowsize": "0.6"},
     )
     dot.values = len(order)
+    nodes: list[tuple] = []  # (group, order within the group, name, label, attributes)
+    edges = []  # (tail, head, attributes)
+
+    def tag(attrs, name):
+        if ids:
+            attrs["id"] = "g-" + name
+        return attrs
+
     for i, node in enumerate(order):
-        name = names[i] if names is not None else node.label
+        group = groups[i]
         numbers = ["data " + format(node.data, fmt)]
         grad = grad_text(i)
         if grad is not None:
             numbers.append(grad)
         # Stacked, the numbers are left-justified (\l) so that "data" and "grad" line up.
         end = "\\l" if stacked else ""
-        body = "|".join([escape_record_text(name)] * bool(name) + [escape_record_text(f) + end for f in numbers])
+        body = "|".join([escape_record_text(names[i])] + [escape_record_text(f) + end for f in numbers])
         fill = ROOT_FILL if i == last else LEAF_FILL if not node.op else INNER_FILL
         attrs = {
             "shape": "record",
@@ -195,7 +356,9 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
         # A record's top-level fields run across the rank direction (one above the
         # other in LR); braces turn them the other way.
         braces = (rankdir == "LR") != stacked
-        dot.node(f"v{i}", graphviz.nohtml("{" + body + "}" if braces else body), **attrs)
+        # Inside a group, parameters come first in the order of their labels (w0, w1, ..., b).
+        key = (0, _natural(names[i])) if not node.op else (1, i)
+        nodes.append((group, key, f"v{i}", graphviz.nohtml("{" + body + "}" if braces else body), tag(attrs, f"v{i}")))
 
         if not node.op:
             continue
@@ -214,12 +377,20 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
             op_attrs.update(fillcolor=CURRENT_FILL, color=CURRENT_BORDER, penwidth="2.5")
         elif i in style.pending:
             op_attrs["fontcolor"] = PENDING_TEXT
-        dot.node(f"op{i}", graphviz.nohtml(escape_record_text(node.op)), **op_attrs)
+        ordered = node.op in ORDERED
+        formula = formula_of(node.rule) if ordered else None
+        op_text = formula.expression if formula else node.op
+        nodes.append((group, (1, i), f"op{i}", graphviz.nohtml(escape_record_text(op_text)), tag(op_attrs, f"op{i}")))
         flow = {"color": FLOW, "penwidth": "2.5", "dir": "back", "arrowsize": "0.8"} if flowing else {}
-        dot.edge(f"op{i}", f"v{i}", **flow)
-        for k, x in enumerate(node.operands):
+        edges.append((f"op{i}", f"v{i}", tag(dict(flow), f"out{i}")))
+        operands = node.operands
+        for k, x in enumerate(operands):
+            role = {}
+            if formula:  # which operand is which: the letters of the formula sheet
+                role = {"headlabel": formula.variable(k, len(operands)), "labelfontcolor": ROLE_TEXT,
+                        "labelfontsize": "10", "labeldistance": "1.4"}  # fmt: skip
             if isinstance(x, Value):
-                edge = dict(flow)
+                edge = dict(flow, **role)
                 width = style.label_widths.get((i, k))
                 if width:
                     # The same width in every frame, blank when not flowing, so the layout stays put.
@@ -232,19 +403,92 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
                         fontname=NUMBER_FONT,
                         fontsize="12",
                     )
-                dot.edge(f"v{index[x]}", f"op{i}", **edge)
+                j = index[x]
+                if _layer(groups[j]) not in (None, _layer(group)):
+                    # From one layer into the next: a rank to spare keeps the layers side by side.
+                    edge["minlen"] = "2"
+                edges.append((f"v{j}", f"op{i}", tag(edge, f"in{i}_{k}")))
             else:
-                dot.node(
-                    f"c{i}_{k}",
-                    escape_record_text(repr(x)),
-                    shape="plaintext",
-                    fontcolor=CONSTANT_TEXT,
-                    fontname=NUMBER_FONT,
-                    height="0.2",
-                    width="0.2",
-                )
-                dot.edge(f"c{i}_{k}", f"op{i}", style="dashed")
+                constant = {
+                    "shape": "plaintext",
+                    "fontcolor": CONSTANT_TEXT,
+                    "fontname": NUMBER_FONT,
+                    "height": "0.2",
+                    "width": "0.2",
+                }
+                label = escape_record_text(_constant_text(node, k, names, index))
+                nodes.append((group, (1, i, k), f"c{i}_{k}", label, constant))
+                edges.append((f"c{i}_{k}", f"op{i}", dict(role, style="dashed")))
+    place = _Clusters(dot)
+    for group, _, name, label, attrs in sorted(nodes, key=lambda n: (n[0] is not None, _natural(n[0] or ""), n[1])):
+        place.graph_for(group).node(name, label, **attrs)
+    place.close()
+    for tail, head, attrs in edges:
+        dot.edge(tail, head, **attrs)
     return dot
+
+
+def _natural(text):
+    """A sort key that puts w2 before w10."""
+    # re.split with a group puts the runs of ASCII digits at the odd places
+    return [(0, int(part), "") if k % 2 else (1, 0, part) for k, part in enumerate(re.split(r"([0-9]+)", text))]
+
+
+def _layer(group):
+    """The outermost group: ``L1`` for ``L1.n3``."""
+    return group.partition(".")[0] if group else None
+
+
+def _constant_text(node, k, names, index):
+    """A constant as drawn: its number, and for the ``1.0`` a bias multiplies in a ``dot``, ``1.0 × b (bias)``."""
+    x = node.operands[k]
+    if node.op == "dot":
+        half = len(node.operands) // 2
+        partner = node.operands[k - half] if k >= half else None
+        if isinstance(partner, Node) and x == 1.0 and names[index[partner]].rpartition(".")[2] == "b":
+            return f"{x!r} × b (bias)"
+    return repr(x)
+
+
+class _Clusters:
+    """The nested Graphviz clusters of a drawing, one per group (``L1``, then ``L1.n3`` inside it), made on demand."""
+
+    def __init__(self, dot):
+        self.dot = dot
+        self.open = {}  # group -> its cluster (a Digraph), in the order first met
+        self.parent = {}
+
+    def graph_for(self, group):
+        """The graph to declare a node of ``group`` in: the drawing itself for None."""
+        if group is None:
+            return self.dot
+        if group not in self.open:
+            outer, _, name = group.rpartition(".")
+            self.parent[group] = outer or None
+            if outer:
+                self.graph_for(outer)
+            layer = not outer  # the outermost groups are layers; those inside them, neurons
+            self.open[group] = graphviz.Digraph(
+                name=f"cluster_{len(self.open)}",
+                graph_attr={
+                    "label": escape_record_text(name),
+                    "labeljust": "l",
+                    "fontname": FONT,
+                    "fontsize": "11",
+                    "fontcolor": LAYER_BORDER,
+                    "style": "dashed,rounded" if layer else "filled,rounded",
+                    "color": LAYER_BORDER if layer else NEURON_BORDER,
+                    "fillcolor": NEURON_FILL,
+                    "margin": "8",
+                },
+            )
+        return self.open[group]
+
+    def close(self):
+        """Put every cluster inside its parent, the innermost first, so each arrives complete."""
+        for group in sorted(self.open, key=lambda g: -g.count(".")):  # stable: the order first met within a depth
+            parent = self.parent[group]
+            (self.open[parent] if parent else self.dot).subgraph(self.open[group])
 
 
 class FrameStyle:

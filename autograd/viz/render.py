@@ -1,6 +1,6 @@
 """Turn Graphviz DOT source text into SVG text, with or without Graphviz installed.
 
-Two engines can do the work:
+Three engines can do the work:
 
 - ``"dot"``: the Graphviz ``dot`` program, when it is on PATH. Each call starts
   it once (``dot -Tsvg``, DOT on stdin, SVG on stdout): 15 ms or more.
@@ -8,11 +8,13 @@ Two engines can do the work:
   run by ``wasmtime`` inside this Python process. Nothing to install beyond
   pip. Loading it takes almost a second, so it is loaded once per process, on
   first use; after that a small graph takes about a millisecond.
+- ``"browser"``: under Pyodide in a web page, Graphviz compiled to
+  WebAssembly for browsers (viz.js), called through JavaScript (``browser.py``).
 
 ``renderer_name()`` says which one ``dot_to_svg`` will use. The environment
-variable ``CHAINRULE_RENDERER`` (``dot``, ``wasm`` or ``auto``, the default)
-forces a choice. The two engines are different Graphviz versions, so their
-SVGs differ slightly; each one gives byte-identical output for identical
+variable ``CHAINRULE_RENDERER`` (``dot``, ``wasm``, ``browser`` or ``auto``,
+the default) forces a choice. The engines are different Graphviz versions, so
+their SVGs differ slightly; each one gives byte-identical output for identical
 input, run after run.
 
 >>> svg = dot_to_svg('digraph { x -> "∂L/∂x" }')
@@ -24,32 +26,52 @@ import atexit
 import os
 import shutil
 import subprocess
+import sys
 import threading
 
+from . import browser
+
 _ENV_VAR = "CHAINRULE_RENDERER"
-_CHOICES = ("auto", "dot", "wasm")
+_CHOICES = ("auto", "dot", "wasm", "browser")
 
 _wasm = None  # the loaded WebAssembly Graphviz, once needed
 _wasm_lock = threading.Lock()  # one instance, one render at a time
 
 
 def renderer_name() -> str:
-    """The engine ``dot_to_svg`` will use now: ``"dot"`` or ``"wasm"``.
+    """The engine ``dot_to_svg`` will use now: ``"browser"``, ``"dot"`` or ``"wasm"``.
 
-    ``auto`` picks ``dot`` when the program is on PATH, else ``wasm``.
+    ``auto`` picks the first of ``RENDERERS`` that can run here.
     """
     choice = os.environ.get(_ENV_VAR, "auto").strip().lower() or "auto"
     if choice not in _CHOICES:
         raise ValueError(f"{_ENV_VAR}={choice!r}: expected one of {', '.join(_CHOICES)}")
-    has_dot = shutil.which("dot") is not None
-    if choice == "dot" and not has_dot:
-        raise RuntimeError(
-            f"{_ENV_VAR}=dot, but no Graphviz 'dot' program is on PATH; "
-            "install Graphviz, or unset the variable to use the built-in WebAssembly one"
-        )
     if choice == "auto":
-        return "dot" if has_dot else "wasm"
+        return next(name for name, (usable, _) in RENDERERS.items() if usable())
+    usable, missing = RENDERERS[choice]
+    if not usable():
+        raise RuntimeError(f"{_ENV_VAR}={choice}, but {missing}")
     return choice
+
+
+def _has_dot():
+    return shutil.which("dot") is not None
+
+
+def _has_wasmtime():
+    return sys.platform != "emscripten"  # wasmtime has no build for the browser
+
+
+# The engines in the order ``auto`` tries them: name -> (can it run here?, why not, in words).
+RENDERERS = {
+    "browser": (browser.available, "the browser engine runs only under Pyodide, in a page that loaded viz.js"),
+    "dot": (
+        _has_dot,
+        "no Graphviz 'dot' program is on PATH; install Graphviz, or unset the variable to use the built-in "
+        "WebAssembly one",
+    ),
+    "wasm": (_has_wasmtime, "wasmtime has no build for the browser; unset the variable to use viz.js"),
+}
 
 
 def dot_to_svg(source: str, timeout: float = 60.0) -> str:
@@ -59,8 +81,11 @@ def dot_to_svg(source: str, timeout: float = 60.0) -> str:
     runs in this process and has no time limit. A graph Graphviz cannot
     render raises ``RuntimeError`` with Graphviz's reason.
     """
-    if renderer_name() == "dot":
+    name = renderer_name()
+    if name == "dot":
         return _render_with_dot(source, timeout)
+    if name == "browser":
+        return browser.render(source)
     return _render_with_wasm(source)
 
 

@@ -11,7 +11,8 @@ step instead of only the result. At each node it notes
   is exactly what the engine adds to the input's gradient.
 
 It touches no ``.grad``. Printed, it is a table; in Jupyter, an HTML table.
-``Steps.frames()`` draws one picture per step.
+``Steps.frames()`` draws one picture per step, ``Steps.local_rule`` states a
+share's local derivative from the formula sheet, symbols first, then numbers.
 
 >>> from autograd import Value
 >>> x = Value(2.0, label="x")
@@ -26,11 +27,13 @@ from dataclasses import dataclass
 
 from ..backprop import apply_rule
 from ..graph import topological_order
+from ..modes import first_few
 from ..value import Value
-from .drawing import FrameStyle, build_graph
+from .drawing import FrameStyle, build_graph, value_names
+from .formulas import bindings, local_rule
 from .options import check_fmt, check_rankdir
 
-ROOT_NAME = "L"  # what an unlabelled output is called in the equations
+TERMS_SHOWN = 3  # a sum or dot of more terms is described by its first two, "…" and its last
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,7 @@ class Steps:
         self.start_grad = float(grad)  # ∂L/∂L, the gradient that starts the pass
         self.fmt = fmt
         self.order = topological_order(root)
-        last = len(self.order) - 1
-        self.names = [node.label or (ROOT_NAME if i == last else f"v{i}") for i, node in enumerate(self.order)]
+        self.names = value_names(self.order)  # the names the pictures show, too
         self.index = {node: i for i, node in enumerate(self.order)}  # a Value's place in `order`
         self.steps, self.gradients = self._replay()
         self.grad_widths = self._grad_widths()
@@ -152,12 +154,35 @@ class Steps:
         return f"∂{L}/∂{L} = {self.number(self.start_grad)}"
 
     def describe(self, step):
-        """``y = x * w``: the node and how it was computed."""
-        operands = [self.names[self.index[x]] if isinstance(x, Value) else repr(x) for x in step.node.operands]
-        op = step.node.op
+        """``y = x * w``: the node and how it was computed; a long ``sum`` or ``dot`` is cut short.
+
+        ``v9 = L1.n0.w0·v4 + L1.n0.w1·v7 + … + L1.n0.b·1.0 (5 terms)``
+        """
+        node = step.node
+        operands = [self._operand(x) for x in node.operands]
+        op = node.op
+        if op == "dot":
+            half = len(operands) // 2
+            terms = [f"{w}·{x}" for w, x in zip(operands[:half], operands[half:])]
+            return f"{step.name} = {_terms(terms, ' + ')}"
+        if op == "sum":
+            return f"{step.name} = {_terms(operands, ' + ')}"
         if len(operands) == 2 and op in ("+", "-", "*", "/", "**"):
             return f"{step.name} = {operands[0]} {op} {operands[1]}"
-        return f"{step.name} = {op}({', '.join(operands)})"
+        return f"{step.name} = {op}({first_few(operands)})"
+
+    def _operand(self, x):
+        if isinstance(x, Value):
+            return self.names[self.index[x]]
+        return f"({x!r})" if x < 0 else repr(x)
+
+    def local_rule(self, step, share):
+        """The local derivative of ``share``, from the formula sheet: ``∂tanh(u)/∂u = 1 − tanh(u)² = 1 − 0.7064² = 0.5010``."""
+        return local_rule(step.node, share.position, share.local, self.fmt)
+
+    def bindings(self, step, share):
+        """What the symbols of ``local_rule`` stand for here: ``u = v4``."""
+        return bindings(step.node, share.position, lambda x: self.names[self.index[x]])
 
     HEADER = ("step", "node", "∂L/∂node", "input", "∂node/∂input", "product", "∂L/∂input so far")
 
@@ -248,16 +273,15 @@ class Steps:
                 widths[share.index] = max(widths[share.index], len("grad " + self.number(share.total)))
         return widths
 
-    def frame(self, frame, rankdir="LR"):
+    def frame(self, frame, rankdir="LR", clusters=True):
         """Frame ``frame`` as a ``graphviz.Digraph``: 0 is the start, k shows step k.
 
         The node passing its gradient on and the edges it flows back along are
         highlighted, each edge labelled with its share; Values not reached yet
-        are grey and read ``grad ?``.
+        are grey and read ``grad ?``. Every frame has the same layout.
         """
         check_rankdir(rankdir)
         known = self.known(frame)
-        texts = self._grad_texts(known)
         pending = set(range(len(self.order))) - known.keys()
         widths = self.label_widths
         if frame == 0:
@@ -271,20 +295,42 @@ class Steps:
                 shares={share.position: self.number(share.product) for share in step.shares},
                 label_widths=widths,
             )
+        return self._drawing(known, style, rankdir, clusters)
+
+    def picture(self, rankdir="LR", clusters=True):
+        """The layout every frame shares, with no highlighting and the gradients of the start.
+
+        Every node and edge has an SVG ``id`` (see ``drawing.build_graph``) and
+        every edge room for the share it will carry, so a page's script can
+        show any step by changing classes and texts in this one picture.
+        """
+        check_rankdir(rankdir)
+        return self._drawing(self.known(0), FrameStyle(label_widths=self.label_widths), rankdir, clusters, ids=True)
+
+    def _drawing(self, known, style, rankdir, clusters, ids=False):
         return build_graph(
             self.order,
             rankdir=rankdir,
             fmt=self.fmt,
-            grad_text=texts.__getitem__,
+            grad_text=self._grad_texts(known).__getitem__,
             names=self.names,
             style=style,
             ranksep="0.25",
             stacked=rankdir == "LR",
+            clusters=clusters,
+            ids=ids,
         )
 
-    def frames(self, rankdir="LR"):
+    def frames(self, rankdir="LR", clusters=True):
         """One SVG per frame: the start, then one per step."""
-        return [self.frame(k, rankdir).svg() for k in range(len(self.steps) + 1)]
+        return [self.frame(k, rankdir, clusters).svg() for k in range(len(self.steps) + 1)]
+
+
+def _terms(terms, joiner):
+    """``a + b + c``, or for many terms the first two, ``…`` and the last, with the count."""
+    if len(terms) <= TERMS_SHOWN:
+        return joiner.join(terms)
+    return joiner.join([*terms[: TERMS_SHOWN - 1], "…", terms[-1]]) + f" ({len(terms)} terms)"
 
 
 def backward_steps(root, grad=1.0, fmt=".4f"):

@@ -186,6 +186,13 @@ NARY = [
         lambda T, x, y, z: x * y + y * z + x + 1,
         [(0.3, -0.7, 2.0)],
     ),
+    Case(
+        "logsumexp with a number",
+        lambda x, y, z: autograd.logsumexp([x, y, 2.0, z]),
+        lambda T, x, y, z: T.logsumexp(T.stack([x, y, T.tensor(2.0, dtype=T.float64), z]), 0),
+        [(0.3, -0.7, 2.0), (0.0, 0.0, 0.0), (1000.0, -1000.0, 999.0), (-800.0, -801.0, -799.0)],
+        no_fd=[(1000.0, -1000.0, 999.0), (-800.0, -801.0, -799.0)],
+    ),
 ]
 
 ALL = UNARY + BINARY + NARY

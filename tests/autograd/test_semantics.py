@@ -477,3 +477,27 @@ def test_an_empty_sum_or_dot_is_a_leaf_not_a_node():
     y.backward()
     y.backward()
     assert x.grad == 2.0 and empty.grad == 2.0  # a leaf accumulates
+
+
+def test_logsumexp_is_one_node_with_the_softmax_as_its_gradient():
+    zs = [Value(v) for v in (1.0, -2.0, 0.5)]
+    out = autograd.logsumexp(zs)
+    assert out.op == "logsumexp" and len(topological_order(out)) == 4
+    assert out.data == pytest.approx(math.log(sum(math.exp(z.data) for z in zs)), rel=1e-15)
+    out.backward()
+    assert [z.grad for z in zs] == pytest.approx([math.exp(z.data - out.data) for z in zs], rel=1e-15)
+    assert sum(z.grad for z in zs) == pytest.approx(1.0)
+
+
+def test_logsumexp_never_overflows_and_keeps_infinities_and_nan():
+    assert autograd.logsumexp([Value(1000.0), Value(1000.0)]).data == pytest.approx(1000.0 + math.log(2.0))
+    assert autograd.logsumexp([Value(-1000.0)]).data == -1000.0
+    assert autograd.logsumexp([Value(math.inf), Value(1.0)]).data == math.inf
+    assert autograd.logsumexp([Value(-math.inf), Value(-math.inf)]).data == -math.inf
+    assert math.isnan(autograd.logsumexp([Value(1.0), Value(math.nan)]).data)
+    plain = autograd.logsumexp([0.0, 0.0])
+    assert plain.op == "" and plain.data == pytest.approx(math.log(2.0))
+    with pytest.raises(ValueError, match="at least one value"):
+        autograd.logsumexp([])
+    with pytest.raises(TypeError, match="logsumexp"):
+        autograd.logsumexp([Value(1.0), "2"])

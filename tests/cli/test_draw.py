@@ -192,7 +192,7 @@ def test_draw_prints_steps_writes_a_page_and_takes_a_rankdir(tmp_path, capsys):
     assert "v3 = x * w" in out and "-1.503" in out
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "Backward pass of tanh(x*w + b)" in html
-    assert html.count('class="frame"') == 4
+    assert html.count('class="step"') == 4 and html.count("<svg") == 1
     assert "rankdir=TB" not in html and picture.read_text(encoding="utf-8").count("<svg") == 1
 
 
@@ -243,17 +243,65 @@ def test_a_graph_over_max_nodes_exits_2_saying_how_to_draw_it(tmp_path, capsys):
     assert "too big for a picture: this graph has 121 nodes (Values), more than max_nodes=50" in err
     assert "--max-nodes 121, or --max-nodes 0 for no limit" in err
     assert not (tmp_path / "g.svg").exists()
-    assert main(["draw", chain, "--set", "x=1", "--html", str(tmp_path / "p.html")]) == 2  # pages: 100
+    assert main(["draw", chain, "--set", "x=1", "--gif", str(tmp_path / "p.gif")]) == 2  # animations: 100
     err = capsys.readouterr().err
-    assert "too big for a page: this graph has 121 nodes (Values), more than max_nodes=100" in err
-    assert "--max-nodes 121" in err and not (tmp_path / "p.html").exists()
-    both = ["-o", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.html")]
+    assert "too big for an animation: this graph has 121 nodes (Values), more than max_nodes=100" in err
+    assert "--max-nodes 121" in err and not (tmp_path / "p.gif").exists()
+    both = ["-o", str(tmp_path / "g.svg"), "--gif", str(tmp_path / "p.gif")]
     assert (
         main(["draw", chain, "--set", "x=1", *both]) == 2
-    )  # the page's limit is checked before the picture is written
-    assert "too big for a page" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+    )  # the animation's limit is checked before the picture is written
+    assert "too big for an animation" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+    long_chain = "x" + "+1" * 300  # 301 Values: too many for a page (300)
+    assert main(["draw", long_chain, "--set", "x=1", "--html", str(tmp_path / "p.html")]) == 2
+    assert "more than max_nodes=300" in capsys.readouterr().err
+    assert main(["draw", chain, "--set", "x=1", "--html", str(tmp_path / "p.html")]) == 0  # 121 fit a page
     assert main(["draw", chain, "--set", "x=1", "-o", str(tmp_path / "g.svg")]) == 0  # pictures: 500
     assert main(["draw", chain, "--set", "x=1", "--max-nodes", "0", "-o", str(tmp_path / "g.svg")]) == 0
+
+
+def test_png_and_gif_are_written_for_slides(tmp_path, capsys):
+    from PIL import Image
+
+    from autograd.viz.raster import png_size
+
+    picture, animation = tmp_path / "graph.png", tmp_path / "backward.gif"
+    assert main(NEURON + ["-o", str(picture), "--gif", str(animation)]) == 0
+    err = capsys.readouterr().err
+    assert f"wrote {picture}" in err and f"wrote {animation}" in err
+    png = picture.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    gif = Image.open(animation)
+    assert gif.format == "GIF" and gif.n_frames == 4  # the start and three steps
+    assert main(NEURON + ["-o", str(tmp_path / "small.PNG"), "--scale", "1"]) == 0
+    width, height = png_size((tmp_path / "small.PNG").read_bytes())
+    assert png_size(png) == pytest.approx((2 * width, 2 * height), abs=2)  # the default scale is 2
+    assert main(NEURON + ["-o", str(picture)]) == 0 and picture.read_bytes() == png  # the same bytes again
+
+
+@pytest.mark.parametrize(
+    "option, name, message",
+    [
+        ("-o", "graph.pdf", "-o graph.pdf: cannot write that kind of file; use .svg or .png"),
+        ("-o", "graph", "use .svg or .png"),
+        ("-o", "graph.svg.gz", "use .svg or .png"),
+        ("--gif", "backward.png", "--gif backward.png: cannot write that kind of file; use .gif"),
+        ("--html", "page.txt", "--html page.txt: cannot write that kind of file; use .html or .htm"),
+    ],
+)
+def test_a_file_suffix_the_command_cannot_write_is_refused_with_status_2(tmp_path, capsys, monkeypatch, option, name,
+                                                                        message):  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    assert main(NEURON + [option, name]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "usage: chainrule draw" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scale_must_be_a_sensible_number(capsys):
+    for bad in ("0", "-1", "17", "big"):
+        assert main(NEURON + ["-o", "x.png", "--scale", bad]) == 2
+        assert "--scale" in capsys.readouterr().err
 
 
 def test_unused_set_values_are_warned_about(capsys):

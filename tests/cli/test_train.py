@@ -76,6 +76,22 @@ def test_digits_use_ten_outputs_and_cross_entropy_and_draw_no_boundary(capsys, t
     assert not (tmp_path / "boundary.png").exists() and (tmp_path / "loss.png").exists()
 
 
+@pytest.mark.parametrize("dataset", ["moons", "digits", "regression"])
+def test_compile_trains_the_same_model_through_a_tape(capsys, tmp_path, dataset):
+    histories = []
+    for extra in ([], ["--compile"]):
+        out_dir = tmp_path / ("compiled" if extra else "eager")
+        status, out, err = run(capsys, "--dataset", dataset, "--samples", "80", "--layers", "6", "--epochs", "2",
+                               "--no-progress", "--resolution", "5", "--out", str(out_dir), *extra)  # fmt: skip
+        assert status == 0, err
+        assert ("through a tape" in err) == bool(extra) and "without a tape" not in err
+        histories.append(json.loads((out_dir / "history.json").read_text()))
+    eager, compiled = histories
+    assert compiled["loss"] == pytest.approx(eager["loss"], rel=1e-9)
+    assert compiled["val_loss"] == pytest.approx(eager["val_loss"], rel=1e-9)
+    assert compiled["val_accuracy"] == eager["val_accuracy"]
+
+
 def test_regression_reports_r2_and_draws_the_fitted_curve(capsys, tmp_path):
     status, out, err = run(capsys, "--dataset", "regression", "--samples", "40", "--layers", "8", "--epochs", "5",
                            "--lr", "0.05", "--batch-size", "full", "--no-progress", "--out", str(tmp_path))  # fmt: skip

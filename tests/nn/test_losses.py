@@ -176,6 +176,36 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_onehot():
     assert [v.grad for v in z] == pytest.approx([0.25, -0.25], **TOL)
 
 
+def test_softmax_cross_entropy_with_target_probabilities_matches_torch():
+    z = randoms(4, seed=5)
+    ours, theirs = values(z), tensor(z)
+    targets = [0.1, 0.6, 0.0, 0.3]
+    expected = F.cross_entropy(theirs.unsqueeze(0), torch.tensor([targets], dtype=torch.float64))
+    check(softmax_cross_entropy(ours, targets), ours, expected, theirs)
+
+
+def test_a_one_hot_list_is_the_class_index():
+    z = values([0.5, -1.0, 2.0])
+    by_index, by_row = softmax_cross_entropy(z, 2), softmax_cross_entropy(z, [0.0, 0.0, 1.0])
+    assert by_row.data == by_index.data
+    assert autograd.grad(by_row, z) == autograd.grad(by_index, z)
+    assert softmax_cross_entropy(z, [Value(0.0), Value(1.0), Value(0.0)]).data == softmax_cross_entropy(z, 1).data
+
+
+@pytest.mark.parametrize(
+    "targets, match",
+    [
+        ([0.5, 0.5], "2 target probabilities for 3 classes"),
+        ([0.5, 0.7, -0.2], r"in \[0, 1\]"),
+        ([0.5, 0.2, 0.2], "add up to 1"),
+        ([1.0, "0", 0.0], r"in \[0, 1\]"),
+    ],
+)
+def test_target_probabilities_are_checked(targets, match):
+    with pytest.raises(ValueError, match=match):
+        softmax_cross_entropy(values([1.0, 2.0, 3.0]), targets)
+
+
 def test_softmax_cross_entropy_batch_matches_torch():
     rows = [randoms(4, seed=s) for s in range(6)]
     labels = [0, 3, 1, 2, 2, 0]

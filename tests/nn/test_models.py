@@ -102,6 +102,53 @@ def test_neuron_labels_help_drawing():
     assert [w.label for w in n.w] == ["w0", "w1", "w2"] and n.b.label == "b"
 
 
+def test_every_parameter_is_labelled_with_where_it_lives_unique_in_the_model():
+    model = MLP(2, [4, 4, 1], seed=0)
+    labels = [p.label for p in model.parameters()]
+    assert len(set(labels)) == len(labels) == 37
+    assert model.layers[0].neurons[3].w[1].label == "L0.n3.w1"
+    assert model.layers[2].neurons[0].b.label == "L2.n0.b"
+    # the label is the state_dict name written short: the same place, the same indices
+    for (name, p), label in zip(model.named_parameters(), labels):
+        assert p.label == label
+        assert name.replace("layers.", "L").replace("neurons.", "n").replace("w.", "w") == label
+    assert [p.label for p in Layer(2, 2, seed=0).parameters()] == ["n0.w0", "n0.w1", "n0.b", "n1.w0", "n1.w1", "n1.b"]
+    copy = MLP(2, [4, 4, 1], seed=1)
+    copy.load_state_dict(model.state_dict())  # loading values leaves the labels alone
+    assert [p.label for p in copy.parameters()] == labels
+
+
+def test_a_model_of_your_own_gets_path_labels(tmp_path):
+    class Embedding(Module):
+        def __init__(self):
+            self.table = [[Value(0.0), Value(1.0)], [Value(2.0), Value(3.0)]]
+            self.blocks = [Neuron(2, seed=0)]
+            self.scale = {"gain": Value(1.0)}
+            self.label_parameters()
+
+    model = Embedding()
+    assert [p.label for p in model.parameters()] == [
+        "table0_0", "table0_1", "table1_0", "table1_1", "blocks0.w0", "blocks0.w1", "blocks0.b", "scale.gain",
+    ]  # fmt: skip
+
+    class Clash(Module):
+        def __init__(self):
+            self.w = [Value(0.0)]
+            self.w0 = Value(1.0)  # short labels would give two "w0"
+            self.label_parameters()
+
+    assert [p.label for p in Clash().parameters()] == ["w.0", "w0"]  # the state_dict names instead
+
+
+def test_anomaly_messages_name_the_parameter_and_cut_long_input_lists():
+    model = MLP(32, [1], seed=0)
+    with pytest.raises(FloatingPointError) as error, autograd.detect_anomaly():
+        model([math.nan] + [0.5] * 31)
+    message = str(error.value)
+    assert "nearest labelled Value: 'L0.n0.w0'" in message
+    assert "… (66 in all)" in message and message.count(",") < 10
+
+
 @pytest.mark.parametrize("model", [Neuron(3, seed=0), Layer(3, 2, seed=0), MLP(3, [4, 1], seed=0)])
 @pytest.mark.parametrize("x", [[1.0, 2.0], [1.0, 2.0, 3.0, 4.0]])
 def test_wrong_input_size_names_both_sizes(model, x):

@@ -152,3 +152,81 @@ def test_regression_fit_needs_at_least_two_points():
     X, y = nn.data.sine(10)
     with pytest.raises(ValueError, match="points must be an int of at least 2"):
         nn.plots.regression_fit(nn.MLP(1, [2, 1], seed=0), X, y, points=1)
+
+
+# -- the network itself -------------------------------------------------------------------------
+
+
+def _connections(axes):
+    (lines,) = axes.collections[:1]
+    return lines
+
+
+def test_network_draws_every_weight_with_width_by_size_and_colour_by_sign(trained, tmp_path):
+    from matplotlib.colors import to_rgb
+
+    model = trained[0]  # MLP(2, [6, 1])
+    figure = plots.network(model, tmp_path / "net.png")
+    assert (tmp_path / "net.png").read_bytes().startswith(PNG)
+    (axes,) = figure.axes
+    lines = _connections(axes)
+    weights = [w.data for layer in model.layers for neuron in layer.neurons for w in neuron.w]
+    assert len(lines.get_segments()) == len(weights) == 2 * 6 + 6
+    widths = lines.get_linewidths()
+    largest = max(abs(p.data) for p in model.parameters())  # biases too: they colour the neurons
+    for weight, width, color in zip(weights, widths, lines.get_colors()):
+        assert width == pytest.approx(0.3 + 4.2 * abs(weight) / largest)
+        assert tuple(color[:3]) == pytest.approx(to_rgb(plots.POSITIVE if weight >= 0 else plots.NEGATIVE))
+    texts = [t.get_text() for t in axes.texts]
+    assert {"x0", "x1", "n5", "inputs", "L0\ntanh", "L1\nlinear"} <= set(texts)
+    assert axes.get_title() == repr(model)
+
+
+def test_network_can_show_gradients_and_draws_layers_and_neurons(trained):
+    model, X, y, _ = trained
+    model.zero_grad()
+    nn.bce_with_logits_loss([model(x) for x in X[:5]], y[:5]).backward()
+    lines = _connections(plots.network(model, show="grad").axes[0])
+    grads = [w.grad for layer in model.layers for neuron in layer.neurons for w in neuron.w]
+    largest = max(abs(p.grad) for p in model.parameters())
+    assert list(lines.get_linewidths()) == pytest.approx([0.3 + 4.2 * abs(g) / largest for g in grads])
+    assert len(_connections(plots.network(nn.Layer(3, 2, seed=0)).axes[0]).get_segments()) == 6
+    assert len(_connections(plots.network(nn.Neuron(4, seed=0)).axes[0]).get_segments()) == 4
+    with pytest.raises(ValueError, match="show must be one of 'weight', 'grad'"):
+        plots.network(model, show="bias")
+    with pytest.raises(TypeError, match="an MLP, a Layer or a Neuron"):
+        plots.network(nn.Module())
+
+
+def test_snapshots_record_the_state_before_and_during_training():
+    X, y = xor(8, noise=0.0)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    snapshots = plots.Snapshots(model, every=2)
+    fit(model, X, y, loss="bce", epochs=5, progress=False, callbacks=[snapshots])
+    assert snapshots.epochs == [0, 2, 4] and len(snapshots) == 3
+    assert snapshots.states[0] == before and snapshots.states[-1] != before
+    with pytest.raises(ValueError, match="every"):
+        plots.Snapshots(model, every=0)
+
+
+def test_network_animation_has_a_frame_per_snapshot_and_restores_the_model(tmp_path):
+    import io
+
+    from PIL import Image
+
+    X, y = moons(30, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    snapshots = plots.Snapshots(model, every=2)
+    fit(model, X, y, loss="bce", epochs=4, progress=False, callbacks=[snapshots])
+    trained_state = model.state_dict()
+    path = tmp_path / "training.gif"
+    gif = plots.network_animation(model, snapshots, path, X, y, resolution=12, dpi=50)
+    assert path.read_bytes() == gif and model.state_dict() == trained_state
+    image = Image.open(io.BytesIO(gif))
+    assert image.n_frames == 3 and image.size == (520, 220)  # network and boundary side by side
+    alone = Image.open(io.BytesIO(plots.network_animation(model, snapshots.states, None, dpi=50)))
+    assert alone.n_frames == 3 and alone.size == (300, 220)
+    assert plots.network_animation(model, snapshots, None, X, y, resolution=12, dpi=50) == gif
+    with pytest.raises(ValueError, match="nothing to animate"):
+        plots.network_animation(model, [], None)

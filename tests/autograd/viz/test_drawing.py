@@ -69,8 +69,9 @@ def test_every_value_op_and_edge_of_a_neuron_is_drawn(renderer):
     assert by_label["w1"] == ["w1", "data -3.0000", "grad 1.0000"]
     assert by_label["o"] == ["o", "data 0.7071", "grad 1.0000"]
     assert sorted(texts[0] for name, texts in nodes.items() if name.startswith("op")) == ["*", "*", "+", "+", "tanh"]
-    unlabelled = [texts for name, texts in nodes.items() if name.startswith("v") and len(texts) == 2]
-    assert ["data -6.0000", "grad 0.5000"] in unlabelled
+    # An unlabelled Value is named by its place, v<i>, as in the step table and the page.
+    unlabelled = {name: texts[1:] for name, texts in nodes.items() if name.startswith("v") and texts[0] == name}
+    assert len(unlabelled) == 3 and ["data -6.0000", "grad 0.5000"] in unlabelled.values()
 
 
 def test_constants_are_drawn_feeding_their_operation(renderer):
@@ -194,8 +195,9 @@ def check_label_is_drawn(label):
     assert sorted(nodes) == ["c2_1", "op2", "op3", "v0", "v1", "v2", "v3"]
     assert edges == 2 + 2 + 2
     lines = label_lines(label)
-    assert nodes["v1"] == lines + ["data 1.0000", "grad 2.0000"]
-    assert nodes["v3"] == lines + ["data 5.0000", "grad 1.0000"]
+    # No label at all: named by place (v1), the output L, as the step table names them.
+    assert nodes["v1"] == (lines if label else ["v1"]) + ["data 1.0000", "grad 2.0000"]
+    assert nodes["v3"] == (lines if label else ["L"]) + ["data 5.0000", "grad 1.0000"]
     assert nodes["v0"] == ["other", "data 3.0000", "grad 1.0000"]
 
 
@@ -331,3 +333,166 @@ def test_a_drawing_repr_is_stable_text_without_an_address():
     y = (Value(2.0, label="x") * 3.0).tanh()
     assert repr(draw_dot(y)) == "<GraphDrawing of 3 Values>"
     assert repr(BackwardPage(y)) == "<BackwardPage: Backward pass from L, 2 steps>"
+
+
+# -- networks: names, groups, operand order, the bias -------------------------------------------
+
+
+def network(fused=True):
+    import nn
+
+    model = nn.MLP(2, [3, 2, 1], seed=0, fused=fused)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    return model, loss
+
+
+def test_a_network_is_drawn_in_a_box_per_layer_holding_a_box_per_neuron(renderer):
+    from autograd import topological_order
+    from autograd.viz.drawing import value_groups
+
+    model, loss = network()
+    order = topological_order(loss)
+    groups = dict(zip(order, value_groups(order)))
+    for p in model.parameters():
+        assert groups[p] == p.label.rpartition(".")[0]  # L0.n2.w1 lives in L0.n2
+    for node in order:
+        if node.op == "dot":
+            neuron = groups[node.parents[0]]
+            assert groups[node] == neuron  # a neuron's dot is in its box
+        if node.op == "tanh":
+            assert groups[node] == groups[node.parents[0]]  # and its activation
+    assert [groups[v] for v in (loss, loss.parents[0])] == [None, None]  # the loss is outside
+    source = draw_dot(loss).source
+    assert source.count("subgraph cluster_") == 3 + 3 + 2 + 1  # three layers; 3, 2 and 1 neurons
+    svg = render_svg(loss)
+    titles = [g.find(SVG + "text").text for g in ET.fromstring(svg).iter(SVG + "g") if g.get("class") == "cluster"]
+    assert sorted(titles) == sorted(["L0", "L1", "L2", "n0", "n1", "n2", "n0", "n1", "n0"])
+    assert "subgraph" not in draw_dot(loss, clusters=False).source
+
+
+def test_fine_grained_neurons_keep_their_sums_in_their_box():
+    from autograd import topological_order
+    from autograd.viz.drawing import value_groups
+
+    _, loss = network(fused=False)
+    order = topological_order(loss)
+    groups = dict(zip(order, value_groups(order)))
+    inside = [node for node in order if node.op in ("*", "+", "tanh")]
+    assert inside and all(groups[node] is not None for node in inside)
+
+
+def test_labels_that_are_not_paths_make_no_groups():
+    from autograd.viz.drawing import value_groups
+
+    values = [Value(1.0, label=label) for label in ("1.5", "x", "a.", ".b", "∂L/∂x.y", "two words.x")]
+    assert value_groups(values) == [None] * len(values)
+    assert value_groups([Value(1.0, label="layers.0.w.1")]) == ["layers.0.w"]
+
+
+def test_unlabelled_values_carry_the_names_of_the_step_table():
+    from autograd import backward_steps
+    from autograd.viz.drawing import value_names
+
+    x = Value(2.0, label="x")
+    y = (x * 3.0).tanh() + x
+    steps = backward_steps(y)
+    assert value_names(steps.order) == steps.names == ["x", "v1", "v2", "L"]
+    nodes, _ = parse(render_svg(y))
+    assert [nodes[f"v{i}"][0] for i in range(4)] == steps.names
+
+
+@pytest.mark.parametrize(
+    "build, op_text, letters",
+    [
+        (lambda a, b: a / b, "a / b", ["a", "b"]),
+        (lambda a, b: b - a, "a − b", ["a", "b"]),
+        (lambda a, b: a**b, "a ** b", ["a", "b"]),
+        (lambda a, b: a**3.0, "u ** n", ["u", "n"]),
+        (lambda a, b: 2.0**b, "a ** u", ["a", "u"]),
+        (lambda a, b: 1.0 - a, "a − b", ["a", "b"]),
+    ],
+)
+def test_operations_whose_operand_order_matters_say_which_is_which(renderer, build, op_text, letters):
+    a, b = Value(2.0, label="p"), Value(0.5, label="q")
+    y = build(a, b)
+    dot = draw_dot(y)
+    svg = dot.svg()
+    nodes, _ = parse(svg)
+    (op,) = [texts for name, texts in nodes.items() if name.startswith("op")]
+    assert op == [op_text]
+    heads = sorted(re.findall(r'headlabel="?(\w)"?', dot.source))
+    assert heads == sorted(letters)
+    edge_texts = [
+        t.text for g in ET.fromstring(svg).iter(SVG + "g") if g.get("class") == "edge" for t in g.iter(SVG + "text")
+    ]
+    assert sorted(edge_texts) == sorted(letters)
+    for source in (draw_dot(a + b).source, draw_dot(a * b).source):
+        assert "headlabel" not in source  # where order does not matter, nothing is marked
+
+
+def test_the_bias_input_of_a_fused_neuron_says_what_it_is(renderer):
+    import nn
+
+    neuron = nn.Neuron(2, seed=0)
+    y = neuron([Value(1.0, label="x0"), Value(2.0, label="x1")])
+    nodes, _ = parse(render_svg(y))
+    constants = [texts for name, texts in nodes.items() if name.startswith("c")]
+    assert constants == [["1.0 × b (bias)"]]
+    w, x = Value(0.5, label="w"), Value(-1.0, label="x")
+    plain = value_module.dot([w, 2.0], [x, 1.0])  # no bias here: the 1.0 is a plain input
+    assert sorted(t[0] for n, t in parse(render_svg(plain))[0].items() if n.startswith("c")) == ["1.0", "2.0"]
+
+
+# -- PNG and graphviz's own methods, without any dot program ------------------------------------
+
+
+def test_render_png_gives_the_same_picture_as_png_bytes_every_time(tmp_path):
+    from autograd import render_png
+    from autograd.viz.raster import png_size
+
+    o = neuron()
+    png = render_png(o, tmp_path / "graph.png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / "graph.png").read_bytes() == png
+    assert render_png(o) == png
+    width, height = png_size(png)
+    svg = render_svg(o)
+    points = [float(v) for v in re.search(r'viewBox="([^"]+)"', svg).group(1).split()[2:]]
+    assert (width, height) == pytest.approx((2 * points[0], 2 * points[1]), abs=2)  # 2 pixels per point
+    assert png_size(render_png(o, scale=1.0)) == pytest.approx((width / 2, height / 2), abs=1)
+    for bad in (0, -1, 17, "2", True):
+        with pytest.raises(ValueError, match="scale"):
+            render_png(o, scale=bad)
+
+
+def test_pipe_and_render_make_svg_and_png_where_no_dot_program_exists(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv("CHAINRULE_RENDERER", raising=False)
+    monkeypatch.chdir(tmp_path)
+    drawing = draw_dot(neuron())
+    assert drawing.pipe() == drawing.svg().encode("utf-8")  # SVG is the default format
+    assert drawing.pipe(format="svg", encoding="utf-8") == drawing.svg()
+    assert drawing.pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert drawing.render("graph", format="png") == "graph.png"
+    assert (tmp_path / "graph").read_text(encoding="utf-8") == drawing.source
+    assert (tmp_path / "graph.png").read_bytes() == drawing.png()
+    assert drawing.render(outfile="out/picture.svg", cleanup=True) == str(Path("out/picture.svg"))
+    assert (tmp_path / "out/picture.svg").read_text(encoding="utf-8") == drawing.svg()
+    assert not (tmp_path / "out/picture.gv").exists()
+    assert drawing.render("again", directory="pictures") == str(Path("pictures/again.svg"))
+    with pytest.raises(graphviz.FileExistsError):
+        drawing.render("graph", directory=".", format="png", raise_if_result_exists=True)
+    with pytest.raises(graphviz.ExecutableNotFound):  # anything else still needs Graphviz
+        drawing.pipe(format="pdf")
+
+
+def test_png_is_identical_in_a_fresh_process(renderer):
+    code = BUILD + "import sys; from autograd import render_png; sys.stdout.buffer.write(render_png(y))"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "7"}
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120, check=True).stdout
+            for _ in range(2)]  # fmt: skip
+    namespace = {}
+    exec(BUILD, namespace)
+    from autograd import render_png
+
+    assert runs[0] == runs[1] == render_png(namespace["y"])

@@ -3,12 +3,14 @@
 Skipped only where Playwright or /usr/bin/chromium is missing (CI installs both).
 """
 
+import base64
 import os
 import re
 from pathlib import Path
 
 import pytest
 
+import nn
 from autograd import Value, gradients
 from autograd.viz.page import BackwardPage, backward_page
 from autograd.viz.steps import backward_steps
@@ -23,6 +25,7 @@ ARGS = [
     "--no-first-run",
 ]
 SCREENSHOT = Path("/tmp/page.png")  # for people to look at
+SHOTS = Path("/tmp/chainrule-page")  # the network page at steps 1, 10 and the last, zoomed out and in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not os.path.exists(CHROMIUM):
@@ -74,17 +77,20 @@ def number(page, selector, attribute):
 
 
 def check_frame(page, steps, k):
-    """What the page shows at frame k is what backward_steps says, to the last bit."""
+    """What the page shows at step k is what backward_steps says, to the last bit, in words and in the picture."""
     assert page.locator("#step-number").inner_text() == str(k)
     assert page.locator("body").get_attribute("data-step") == str(k)
     for j in range(len(steps) + 1):
-        assert page.locator(f"#frame-{j}").is_visible() == (j == k)
         assert page.locator(f"#step-{j}").is_visible() == (j == k)
+    assert page.locator("svg").count() == 1  # one picture for every step
     current = page.locator(f"#step-{k}")
+    root = len(steps.order) - 1
     if k == 0:
         assert number(page, "#step-0", "data-upstream") == steps.start_grad
+        working, receiving = root, set()
     else:
         step = steps[k - 1]
+        working, receiving = step.index, {share.index for share in step.shares}
         assert current.get_attribute("data-node") == step.name
         assert number(page, f"#step-{k}", "data-upstream") == step.upstream
         shares = current.locator(".share")
@@ -96,14 +102,25 @@ def check_frame(page, steps, k):
             assert float(item.get_attribute("data-product")) == share.product
             assert float(item.get_attribute("data-total")) == share.total
             assert item.locator(".equation").inner_text() == steps.equation(step, share)
+            assert steps.local_rule(step, share) in item.locator(".rule").inner_text()
+            edge = page.locator(f"#g-in{step.index}_{share.position}")
+            assert "flowing" in edge.get_attribute("class")
+            assert edge.locator("text.share").text_content() == format(share.product, ".4f")
+    assert "current" in page.locator(f"#g-v{working}").get_attribute("class")
     known = steps.known(k)
     for i in range(len(steps.order)):
         cell = page.locator(f"#grad-{i}")
+        box = page.locator(f"#g-v{i}")
+        classes = box.get_attribute("class").split()
+        assert ("receiving" in classes) == (i in receiving)
+        assert ("pending" in classes) == (i not in known)
         if i in known:
             assert float(cell.get_attribute("data-value")) == known[i]
             assert cell.inner_text() == format(known[i], ".4f")
+            assert box.locator("text").last.text_content() == "grad " + format(known[i], ".4f")
         else:
             assert cell.get_attribute("data-value") == "" and cell.inner_text() == "?"
+            assert box.locator("text").last.text_content() == "grad ?"
     assert page.locator("#prev").is_disabled() == (k == 0)
     assert page.locator("#next").is_disabled() == (k == len(steps))
 
@@ -196,6 +213,186 @@ def test_jupyter_display_runs_the_page_in_an_iframe(page):
     assert page.problems == []
 
 
+def test_the_page_is_ascii_and_survives_any_charset(page, tmp_path):
+    """Saved without a charset and read as Windows-1252, the page still shows ∂ and −, not mojibake."""
+    _, y = graph()
+    html = backward_page(y, title="∂ of tanh(x·w + b)")
+    assert html.isascii()
+    raw = html.replace('<meta charset="utf-8">', "").encode("ascii")
+    page.goto("data:text/html;charset=windows-1252;base64," + base64.b64encode(raw).decode())
+    assert page.locator("h1").inner_text() == "∂ of tanh(x·w + b)"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # step 2: v5 = tanh(v4)
+    assert "∂tanh(u)/∂u = 1 − tanh(u)² = 1 − " in page.locator("#step-2 .rule").inner_text()
+    assert page.problems == []
+
+
+# -- a network: 56 Values, zoom, pan, follow -------------------------------------------------------
+
+
+def network_loss():
+    """MLP(2, [4, 4, 1]) on one point, and its squared error: 56 Values."""
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
+    return loss
+
+
+STATE = """() => {
+  const classes = (id) => (document.getElementById(id) || {getAttribute: () => ""}).getAttribute("class") || "";
+  const n = document.querySelectorAll("#gradients tbody tr").length;
+  const out = {step: document.getElementById("step-number").textContent, values: []};
+  for (let i = 0; i < n; i++) {
+    const box = document.getElementById("g-v" + i), texts = box.getElementsByTagName("text");
+    out.values.push({classes: classes("g-v" + i), grad: texts[texts.length - 1].textContent,
+                     cell: document.getElementById("grad-" + i).getAttribute("data-value")});
+  }
+  return out;
+}"""
+
+
+def check_network_step(page, steps, k):
+    """The whole picture and table at step k, read in one go."""
+    state = page.evaluate(STATE)
+    assert state["step"] == str(k)
+    known = steps.known(k)
+    working = steps[k - 1].index if k else len(steps.order) - 1
+    receiving = {share.index for share in steps[k - 1].shares} if k else set()
+    for i, shown in enumerate(state["values"]):
+        classes = shown["classes"].split()
+        assert ("current" in classes) == (i == working), (k, i)
+        assert ("receiving" in classes) == (i in receiving), (k, i)
+        assert ("pending" in classes) == (i not in known), (k, i)
+        assert shown["grad"] == "grad " + (format(known[i], ".4f") if i in known else "?")
+        assert (float(shown["cell"]) if shown["cell"] else None) == known.get(i)
+
+
+def in_view(page, selector):
+    """Is the element's box inside the figure's box?"""
+    box, figure = page.locator(selector).bounding_box(), page.locator("#figure").bounding_box()
+    return (
+        box["x"] >= figure["x"] - 1
+        and box["y"] >= figure["y"] - 1
+        and box["x"] + box["width"] <= figure["x"] + figure["width"] + 1
+        and box["y"] + box["height"] <= figure["y"] + figure["height"] + 1
+    )
+
+
+def scale(page):
+    return float(page.locator("#figure").get_attribute("data-scale"))
+
+
+def test_a_network_page_steps_through_all_56_values_following_the_node_at_work(page, tmp_path):
+    loss = network_loss()
+    html = open_page(page, tmp_path, loss, title="MLP(2, [4, 4, 1])")
+    steps = backward_steps(loss)
+    assert len(steps.order) == 56 and len(html.encode()) < 300_000
+    assert scale(page) == 1.0  # too big to read whole: it opens at full size, on the output
+    assert in_view(page, f"#g-v{len(steps.order) - 1}")
+    SHOTS.mkdir(exist_ok=True)
+    for k in range(len(steps) + 1):
+        if k:
+            page.keyboard.press("ArrowRight")
+        check_network_step(page, steps, k)
+        working = steps[k - 1].index if k else len(steps.order) - 1
+        assert in_view(page, f"#g-v{working}"), k  # the view follows the node at work
+        if k in (1, 10, len(steps)):
+            page.screenshot(path=str(SHOTS / f"network-step-{k}.png"))
+    loss.backward()  # the last step holds the engine's own gradients
+    for i, node in enumerate(steps.order):
+        assert float(page.locator(f"#grad-{i}").get_attribute("data-value")) == node.grad
+    page.keyboard.press("0")  # fit: the whole graph, small
+    assert scale(page) < 0.5
+    page.screenshot(path=str(SHOTS / "network-zoomed-out.png"))
+    for _ in range(9):
+        page.keyboard.press("+")  # 1.25 times closer each
+    assert scale(page) > 1.2
+    page.screenshot(path=str(SHOTS / "network-zoomed-in.png"))
+    assert (SHOTS / "network-step-10.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.problems == []
+
+
+def test_wheel_buttons_keys_and_dragging_zoom_and_pan(page, tmp_path):
+    open_page(page, tmp_path, network_loss())
+    figure = page.locator("#figure").bounding_box()
+    middle = (figure["x"] + figure["width"] / 2, figure["y"] + figure["height"] / 2)
+    start = scale(page)
+    page.mouse.move(*middle)
+    page.mouse.wheel(0, -300)  # wheel up: closer
+    page.wait_for_function(f"() => parseFloat(document.getElementById('figure').dataset.scale) > {start}")
+    closer = scale(page)
+    page.click("#zoom-out")
+    assert scale(page) == pytest.approx(closer * 0.8, rel=1e-2)
+    page.click("#zoom-in")
+    assert scale(page) == pytest.approx(closer, rel=1e-2)
+    page.keyboard.press("-")
+    assert scale(page) < closer
+    page.click("#fit")
+    whole = scale(page)
+    assert whole < 0.5
+    view = page.locator("#graph").get_attribute("viewBox")
+    page.mouse.move(*middle)
+    page.mouse.down()
+    page.mouse.move(middle[0] + 120, middle[1] + 40, steps=4)
+    page.mouse.up()
+    moved = page.locator("#graph").get_attribute("viewBox")
+    x0, y0 = (float(v) for v in view.split()[:2])
+    x1, y1 = (float(v) for v in moved.split()[:2])
+    assert x1 == pytest.approx(x0 - 120 / whole, abs=1.5) and y1 == pytest.approx(y0 - 40 / whole, abs=1.5)
+    page.keyboard.press("Shift+ArrowLeft")
+    assert float(page.locator("#graph").get_attribute("viewBox").split()[0]) < x1
+    assert page.problems == []
+
+
+def test_follow_can_be_turned_off(page, tmp_path):
+    loss = network_loss()
+    open_page(page, tmp_path, loss)
+    steps = backward_steps(loss)
+    page.keyboard.press("f")
+    assert page.locator("#figure").get_attribute("data-follow") == "off"
+    assert page.locator("#follow").get_attribute("aria-pressed") == "false"
+    view = page.locator("#graph").get_attribute("viewBox")
+    page.keyboard.press("End")  # the last step works far from the output
+    assert page.locator("#graph").get_attribute("viewBox") == view
+    assert not in_view(page, f"#g-v{steps[-1].index}")
+    page.click("#follow")
+    assert in_view(page, f"#g-v{steps[-1].index}")
+
+
+def test_a_small_graph_is_shown_whole(page, tmp_path):
+    _, y = graph()
+    open_page(page, tmp_path, y)
+    for i in range(len(backward_steps(y).order)):
+        assert in_view(page, f"#g-v{i}")
+
+
+def test_inline_in_a_notebook_the_page_is_as_tall_as_its_content_and_takes_keys_after_one_click(page):
+    shown = BackwardPage(network_loss())
+    page.set_content("<p>a notebook cell</p>" + shown._repr_html_())
+    frame = page.frame_locator("iframe")
+    assert frame.locator("#step-count").inner_text() == "19"
+    page.wait_for_function(
+        "() => { const f = document.querySelector('iframe'); return f.style.height !== '' && "
+        f"parseInt(f.style.height) !== {_estimated(shown)}; }}"
+    )
+    iframe = page.locator("iframe")
+    inner = page.frames[1]
+    content = inner.evaluate("() => document.documentElement.scrollHeight")
+    assert iframe.bounding_box()["height"] >= content  # nothing cut: the whole table shows
+    assert iframe.bounding_box()["height"] <= content + 30  # and no empty space below it
+    frame.locator("#figure").click()
+    page.keyboard.press("ArrowRight")
+    assert frame.locator("#step-number").inner_text() == "1"
+    before = float(frame.locator("#figure").get_attribute("data-scale"))
+    page.keyboard.press("+")
+    assert float(frame.locator("#figure").get_attribute("data-scale")) > before
+    assert page.problems == []
+
+
+def _estimated(shown):
+    return int(re.search(r"width:100%;height:(\d+)px", shown._repr_html_()).group(1))
+
+
 def chain(n):
     y = Value(1.0, label="x")
     for _ in range(n - 1):
@@ -204,8 +401,8 @@ def chain(n):
 
 
 def test_a_graph_too_big_for_a_page_is_refused():
-    with pytest.raises(ValueError, match=r"101 nodes.*max_nodes=100.*max_nodes=None"):
-        backward_page(chain(101))
+    with pytest.raises(ValueError, match=r"301 nodes.*max_nodes=300.*max_nodes=None"):
+        backward_page(chain(301))
     with pytest.raises(ValueError, match=r"6 nodes"):
         backward_page(chain(6), max_nodes=5)
     assert '<b id="step-count">5</b>' in backward_page(chain(6), max_nodes=6)

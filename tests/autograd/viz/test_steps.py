@@ -320,3 +320,40 @@ def test_special_values_do_not_break_the_table():
     steps = backward_steps(y)
     assert math.isinf(steps[0].shares[0].local)
     assert "inf" in str(steps)
+
+
+def test_long_sums_and_dots_are_described_by_their_first_terms_and_the_count():
+    ws = [Value(0.1 * i, label=f"w{i}") for i in range(5)]
+    xs = [Value(1.0, label=f"x{i}") for i in range(4)]
+    z = value_module.dot(ws, [*xs, 1.0])
+    (step,) = backward_steps(z)
+    assert backward_steps(z).describe(step) == "L = w0·x0 + w1·x1 + … + w4·1.0 (5 terms)"
+    s = value_module.sum(xs)
+    (step,) = backward_steps(s)
+    assert backward_steps(s).describe(step) == "L = x0 + x1 + … + x3 (4 terms)"
+    short = value_module.dot(ws[:2], [xs[0], -2.0])
+    (step,) = backward_steps(short)
+    assert backward_steps(short).describe(step) == "L = w0·x0 + w1·(-2.0)"
+
+
+def test_each_share_states_its_local_rule():
+    x, w, b, y = neuron()
+    steps = backward_steps(y)
+    tanh_step, add_step, mul_step = steps
+    assert steps.local_rule(tanh_step, tanh_step.shares[0]) == "∂tanh(u)/∂u = 1 − tanh(u)² = 1 − 0.7064² = 0.5010"
+    assert steps.bindings(tanh_step, tanh_step.shares[0]) == "u = v4"
+    assert steps.local_rule(add_step, add_step.shares[1]) == "∂(a + b)/∂b = 1"
+    assert [steps.local_rule(mul_step, s) for s in mul_step.shares] == [
+        "∂(a · b)/∂a = b = -3.0000",
+        "∂(a · b)/∂b = a = 2.0000",
+    ]
+    assert steps.bindings(mul_step, mul_step.shares[1]) == "b = w, a = x"
+
+
+def test_a_networks_table_names_parameters_by_where_they_live():
+    import nn
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    table = str(backward_steps(model([1.0, 2.0])))
+    assert "L0.n1.w0" in table and "L1.n0.b" in table
+    assert "w0 " not in table.replace("L0.n0.w0", "").replace("L0.n1.w0", "").replace("L1.n0.w0", "")
