@@ -21,9 +21,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import build
 import pytest
 
-import build
 import nn
 from autograd.viz.steps import backward_steps
 from chainrule.expression import parse_expression_with_names
