@@ -14,7 +14,9 @@ learning-rate schedule is called before every step with the step number,
 and the history keeps one entry per step. Everything else is ``fit``'s: the
 same progress bar, the same stop on a loss that is no longer a number, the
 same Ctrl-C (the first press ends training after the current step and the
-model keeps every step it took; a second press raises).
+model keeps every step it took; a second press raises), and the same
+garbage collector that skips the objects made before training
+(``collector.py``).
 
 ``sequence_loss`` scores a model on texts without a graph (the validation
 loss).
@@ -27,6 +29,7 @@ import time
 import autograd
 
 from .checks import count
+from .collector import frozen_heap
 from .optim import Adam, Optimizer
 from .progress import progress_bar, sigint_stops
 from .schedules import Schedule, cosine_decay, linear_decay
@@ -153,7 +156,7 @@ def train_sequences(
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order: list[int] = []
     position = 0
-    with progress_bar(progress, steps) as bar, sigint_stops() as stop:
+    with progress_bar(progress, steps) as bar, sigint_stops() as stop, frozen_heap():
         say = print if bar is None else bar.write
         try:
             for step in range(steps):
