@@ -143,6 +143,7 @@ class Value(Node):
         return f"Value(data={self.data!r}, grad={grad}{label})"
 
     def __float__(self) -> float:
+        """``float(x)``: the number alone, ``x.data`` (no graph: nothing flows back through it)."""
         return self.data
 
     def __bool__(self) -> bool:
@@ -296,6 +297,7 @@ class Value(Node):
         return _result(-self.data, rules.negate, self)
 
     def __pos__(self) -> Value:
+        """``+x`` is ``x`` itself: no new node, d/dx = 1."""
         return self
 
     def __abs__(self) -> Value:
@@ -378,18 +380,22 @@ class Value(Node):
     # == and hash stay identity-based, so Values work as set members and dict keys.
 
     def __lt__(self, other: Value | Number) -> bool:
+        """``a < b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
         number = other.data if isinstance(other, Value) else _constant(other)
         return NotImplemented if number is None else self.data < number
 
     def __le__(self, other: Value | Number) -> bool:
+        """``a <= b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
         number = other.data if isinstance(other, Value) else _constant(other)
         return NotImplemented if number is None else self.data <= number
 
     def __gt__(self, other: Value | Number) -> bool:
+        """``a > b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
         number = other.data if isinstance(other, Value) else _constant(other)
         return NotImplemented if number is None else self.data > number
 
     def __ge__(self, other: Value | Number) -> bool:
+        """``a >= b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
         number = other.data if isinstance(other, Value) else _constant(other)
         return NotImplemented if number is None else self.data >= number
 
@@ -447,7 +453,8 @@ def sum(values: Iterable[Value | Number], start: Value | Number = 0.0) -> Value:
 
     A neuron adds many terms; one ``sum`` node replaces a chain of ``+`` nodes
     with the same value and the same gradients, in a fraction of the time and
-    memory. Plain numbers are allowed among the terms.
+    memory. Plain numbers are allowed among the terms. Every term receives
+    the gradient unchanged: d/dv_i = 1.
     """
     items = (*values, start) if isinstance(start, Value) or start != 0.0 else tuple(values)
     operands, plain, marker = _fused_operands(items, "sum")
@@ -461,6 +468,7 @@ def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number]) -> 
     """``w1*x1 + w2*x2 + ...`` as one graph node: a neuron's weighted sum.
 
     ``weights`` and ``inputs`` are equally long sequences of Values or numbers.
+    Each side receives the other, as in ``*``: d/dw_i = x_i, d/dx_i = w_i.
     """
     if not isinstance(weights, (list, tuple)):
         weights = tuple(weights)
