@@ -2,8 +2,8 @@
 //
 // On start the worker loads Pyodide (CPython compiled to WebAssembly) and viz.js
 // (Graphviz compiled to WebAssembly) from this site, unpacks chainrule's own wheel
-// and the pure wheels it needs (listed in wheels/manifest.json by `make site`), and
-// imports lesson.py. Nothing is fetched from any other origin.
+// and the pure wheels it needs (listed in wheels/manifest.json by `make site`) with
+// their bytecode, and imports lesson.py. Nothing is fetched from any other origin.
 //
 // Messages from the page are {id, kind, request}; each gets one answer {id, ok, result}
 // or {id, ok: false, error}. `kind` names a function of lesson.py, called with the
@@ -36,10 +36,14 @@ async function boot() {
     fetch(new URL("wheels/manifest.json", site)).then((r) => r.json()),
   ]);
   globalThis.chainruleGraphviz = viz; // autograd/viz/browser.py draws with it
-  const wheels = await Promise.all(
-    manifest.wheels.map((w) => fetch(new URL("wheels/" + w.file, site)).then((r) => r.arrayBuffer())),
-  );
+  const fetchBuffer = (name) => fetch(new URL("wheels/" + name, site)).then((r) => r.arrayBuffer());
+  const [bytecode, ...wheels] = await Promise.all([
+    fetchBuffer(manifest.bytecode),
+    ...manifest.wheels.map((w) => fetchBuffer(w.file)),
+  ]);
   wheels.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel"));
+  // compiled at build time (playground/bytecode.py), so that importing lesson compiles nothing
+  pyodide.unpackArchive(bytecode, "zip", { extractDir: "/" });
   mark("wheels");
   const lesson = await fetch(new URL("lesson.py", site)).then((r) => r.text());
   pyodide.FS.mkdirTree("/playground");
