@@ -30,20 +30,28 @@ scikit-learn is imported only when a function here needs it, so
 import math
 import numbers
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Sequence
 from importlib import resources
+from typing import Any, TypeVar
 
 from .checks import count, examples
+from .hints import Seed
 from .initializers import make_rng
 from .tabular import fold_standardization as fold_standardization
 from .tabular import from_csv as from_csv
 from .tabular import standardize as standardize
 
+Row = TypeVar("Row")  # one example of X, handed back as it was given
+Label = TypeVar("Label")  # one target of y, likewise
+Item = TypeVar("Item")  # one item of a list to split, such as a name
+
 # ---------------------------------------------------------------------------
 # Datasets
 
 
-def moons(n_samples=200, noise=0.1, seed=0):
+def moons(
+    n_samples: int = 200, noise: float = 0.1, seed: int | random.Random = 0
+) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles, classes 0 and 1; x in about [-1, 2], y in [-0.5, 1]."""
     from sklearn.datasets import make_moons
 
@@ -51,7 +59,9 @@ def moons(n_samples=200, noise=0.1, seed=0):
     return X.tolist(), y.tolist()
 
 
-def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
+def circles(
+    n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int | random.Random = 0
+) -> tuple[list[list[float]], list[int]]:
     """A disc of class 1 inside a ring of class 0; ``factor`` is the inner radius (outer: 1)."""
     from sklearn.datasets import make_circles
 
@@ -63,7 +73,13 @@ def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
     return X.tolist(), y.tolist()
 
 
-def blobs(n_samples=200, centers=3, cluster_std=1.0, n_features=2, seed=0):
+def blobs(
+    n_samples: int = 200,
+    centers: int = 3,
+    cluster_std: float = 1.0,
+    n_features: int = 2,
+    seed: int | random.Random = 0,
+) -> tuple[list[list[float]], list[int]]:
     """``centers`` round clusters, classes 0 .. centers-1, each feature scaled to mean 0 and variance 1.
 
     scikit-learn places the centres anywhere in [-10, 10]; the scaling brings
@@ -83,7 +99,7 @@ def blobs(n_samples=200, centers=3, cluster_std=1.0, n_features=2, seed=0):
     return X.tolist(), y.tolist()
 
 
-def xor(n_samples=200, noise=0.2, seed=0):
+def xor(n_samples: int = 200, noise: float = 0.2, seed: int | random.Random = 0) -> tuple[list[list[float]], list[int]]:
     """Clusters around the corners (±1, ±1): class 1 where the signs differ, class 0 where they agree.
 
     Points go round the corners in turn, (-1, -1), (-1, 1), (1, -1), (1, 1),
@@ -102,7 +118,9 @@ def xor(n_samples=200, noise=0.2, seed=0):
     return X, y
 
 
-def spirals(n_samples=200, noise=0.05, turns=1.25, seed=0):
+def spirals(
+    n_samples: int = 200, noise: float = 0.05, turns: float = 1.25, seed: int | random.Random = 0
+) -> tuple[list[list[float]], list[int]]:
     """Two spirals wound into each other, classes 0 and 1, inside the unit disc.
 
     Along each arm the radius grows from 0.1 to 1 while the angle turns
@@ -128,7 +146,9 @@ def spirals(n_samples=200, noise=0.05, turns=1.25, seed=0):
     return [X[i] for i in order], [y[i] for i in order]
 
 
-def sine(n_samples=100, noise=0.1, seed=0):
+def sine(
+    n_samples: int = 100, noise: float = 0.1, seed: int | random.Random = 0
+) -> tuple[list[list[float]], list[float]]:
     """A regression curve: ``y = sin(x) + noise`` for x spread uniformly over [-3, 3].
 
     ``X`` is a list of one-element lists (a model with one input), ``y`` a list of floats.
@@ -141,7 +161,7 @@ def sine(n_samples=100, noise=0.1, seed=0):
     return [[x] for x in xs], ys
 
 
-def digits(n_samples=None, seed=0):
+def digits(n_samples: int | None = None, seed: int | random.Random = 0) -> tuple[list[list[float]], list[int]]:
     """The 8x8 handwritten digits of scikit-learn: 64 pixels in [0, 1] per image, labels 0 to 9.
 
     All 1,797 images by default, in scikit-learn's order. With ``n_samples``,
@@ -169,7 +189,7 @@ def digits(n_samples=None, seed=0):
     return X, y
 
 
-def names():
+def names() -> list[str]:
     """10,000 real first names, lowercase ASCII letters, the most given first.
 
     They are the United States' most given first names of 1880-2017, from the
@@ -196,7 +216,7 @@ DATASETS: dict[str, Callable[..., tuple[list, list]]] = {
 }
 
 
-def load(name, **options):
+def load(name: str, **options: Any) -> tuple[list[list[float]], list[Any]]:
     """A dataset by name (one of ``DATASETS``), with its options: ``load("moons", n_samples=100)``."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
@@ -207,7 +227,13 @@ def load(name, **options):
 # Splitting and batching
 
 
-def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
+def train_test_split(
+    X: Sequence[Row],
+    y: Sequence[Label],
+    test_fraction: float = 0.25,
+    seed: int | random.Random = 0,
+    stratify: bool | None = None,
+) -> tuple[list[Row], list[Row], list[Label], list[Label]]:
     """``X_train, X_test, y_train, y_test``: a shuffled split, in scikit-learn's order.
 
     ``stratify=None`` (the default) keeps each class's share the same in both
@@ -234,7 +260,9 @@ def train_test_split(X, y, test_fraction=0.25, seed=0, stratify=None):
     return X_train, X_test, y_train, y_test
 
 
-def train_validation_split(items, validation_fraction=0.1, seed=0):
+def train_validation_split(
+    items: Collection[Item], validation_fraction: float = 0.1, seed: int | random.Random = 0
+) -> tuple[list[Item], list[Item]]:
     """``(train, validation)``: the items shuffled by ``seed``, the last ``validation_fraction`` held out.
 
     For data without labels, such as ``names()``; each part keeps the
@@ -259,7 +287,9 @@ def train_validation_split(items, validation_fraction=0.1, seed=0):
     return [items[i] for i in order[:cut]], [items[i] for i in order[cut:]]
 
 
-def batches(X, y, batch_size=None, seed=0, shuffle=True):
+def batches(
+    X: Sequence[Row], y: Sequence[Label], batch_size: int | None = None, seed: Seed = 0, shuffle: bool = True
+) -> Iterator[tuple[list[Row], list[Label]]]:
     """One epoch of mini-batches: ``(X_batch, y_batch)`` pairs of lists that cover every example once.
 
     ``batch_size=None`` gives a single batch with everything (full-batch
@@ -275,15 +305,15 @@ def batches(X, y, batch_size=None, seed=0, shuffle=True):
             for X_batch, y_batch in batches(X, y, 16, rng):
                 ...
     """
-    X, y = examples(X, y)
+    rows, labels = examples(X, y)
     if batch_size is None:
-        yield X, y
+        yield rows, labels
         return
-    for chosen in batch_indices(len(X), batch_size, seed, shuffle):
-        yield [X[i] for i in chosen], [y[i] for i in chosen]
+    for chosen in batch_indices(len(rows), batch_size, seed, shuffle):
+        yield [rows[i] for i in chosen], [labels[i] for i in chosen]
 
 
-def batch_indices(n_examples, batch_size, seed=0, shuffle=True):
+def batch_indices(n_examples: int, batch_size: int | None, seed: Seed = 0, shuffle: bool = True) -> Iterator[list[int]]:
     """The example numbers of each mini-batch of ``batches``, drawn from ``seed`` in the same way.
 
     ``batch_size=None`` gives one batch of every number, in order.
@@ -299,7 +329,7 @@ def batch_indices(n_examples, batch_size, seed=0, shuffle=True):
         yield order[start : start + batch_size]
 
 
-def number_of_batches(n_examples, batch_size):
+def number_of_batches(n_examples: int, batch_size: int | None) -> int:
     """How many batches ``batches`` cuts ``n_examples`` into."""
     return 1 if batch_size is None else -(-n_examples // batch_size)
 
@@ -307,20 +337,20 @@ def number_of_batches(n_examples, batch_size):
 # ---------------------------------------------------------------------------
 
 
-def _noise(noise, what="noise"):
+def _noise(noise: float, what: str = "noise") -> float:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) < math.inf:
         raise ValueError(f"{what} must be a number >= 0, got {noise!r}")
     return float(noise)
 
 
-def _fraction(x, what):
+def _fraction(x: float, what: str) -> float:
     """A share strictly between 0 and 1, as a float."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 < float(x) < 1:
         raise ValueError(f"{what} must be a number between 0 and 1, got {x!r}")
     return float(x)
 
 
-def _seed(seed):
+def _seed(seed: int | random.Random) -> int:
     """An int for scikit-learn's ``random_state``: ints pass, a ``random.Random`` gives one of its draws."""
     if isinstance(seed, random.Random):
         return seed.randrange(2**32)

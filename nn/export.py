@@ -6,10 +6,15 @@ function. PyTorch is imported only when this is called: ``nn`` itself never
 needs it.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .module import MLP, Layer, Neuron
 
+if TYPE_CHECKING:  # PyTorch is imported only when to_torch is called
+    import torch
 
-def _torch_activation(torch, name):
+
+def _torch_activation(torch: Any, name: str) -> Any:
     """The PyTorch module for one of our activation names (None for linear)."""
     if name == "linear":
         return None
@@ -28,7 +33,7 @@ def _torch_activation(torch, name):
     }[name]()
 
 
-def _layers(model):
+def _layers(model: MLP | Layer | Neuron) -> list[tuple[list[Neuron], str]]:
     """``model`` as a list of Layers (a Neuron counts as a layer of one)."""
     if isinstance(model, MLP):
         return [(layer.neurons, layer.activation) for layer in model.layers]
@@ -39,7 +44,7 @@ def _layers(model):
     raise TypeError(f"to_torch() converts an MLP, Layer or Neuron, not {type(model).__name__}")
 
 
-def to_torch(model):
+def to_torch(model: MLP | Layer | Neuron) -> "torch.nn.Sequential":
     """A ``torch.nn.Sequential`` in float64 that computes the same function as ``model``.
 
     Row ``i`` of a ``Linear`` layer's weight holds neuron ``i``'s weights, and

@@ -31,11 +31,15 @@ one position is a few hundred nodes, all of them visible to ``draw_dot``.
 """
 
 import math
+import random
+from collections.abc import Sequence
+from typing import Any
 
 import autograd
 from autograd import Value
 
 from .checks import count, number_in
+from .hints import Scalar, Seed
 from .initializers import make_rng
 from .losses import softmax_cross_entropy
 from .module import Module
@@ -49,18 +53,18 @@ RMS_EPS = 1e-5  # keeps rmsnorm finite for a vector of zeros
 # The pieces, as plain functions on lists of Values (the notebook draws them)
 
 
-def linear(weights, x):
+def linear(weights: Sequence[Sequence[Scalar]], x: Sequence[Scalar]) -> list[Value]:
     """``W·x`` for a matrix given as a list of rows: one ``dot`` node per output."""
     return [autograd.dot(row, x) for row in weights]
 
 
-def rmsnorm(x):
+def rmsnorm(x: Sequence[Scalar]) -> list[Value]:
     """``x / sqrt(mean(x²) + eps)``: the vector rescaled to a root-mean-square of 1."""
     scale = (autograd.dot(x, x) / len(x) + RMS_EPS) ** -0.5
     return [xi * scale for xi in x]
 
 
-def softmax(logits):
+def softmax(logits: Sequence[Value]) -> list[Value]:
     """Probabilities ``exp(z_i) / Σ exp(z_j)``, with the largest logit taken out first so no exp overflows."""
     largest = max(z.data if isinstance(z, Value) else z for z in logits)
     exps = [(z - largest).exp() for z in logits]
@@ -68,7 +72,9 @@ def softmax(logits):
     return [e / total for e in exps]
 
 
-def attention_head(query, keys, values):
+def attention_head(
+    query: Sequence[Value], keys: Sequence[Sequence[Value]], values: Sequence[Sequence[Value]]
+) -> tuple[list[Value], list[Value]]:
     """One head of attention for one position: ``(output, weights)``.
 
     ``query`` is a vector; ``keys`` and ``values`` hold one vector per
@@ -94,12 +100,12 @@ class KVCache:
     floats, for pictures.
     """
 
-    def __init__(self, n_layer, n_head):
+    def __init__(self, n_layer: int, n_head: int) -> None:
         self.keys: list[list[list[list[Value]]]] = [[[] for _ in range(n_head)] for _ in range(n_layer)]
         self.values: list[list[list[list[Value]]]] = [[[] for _ in range(n_head)] for _ in range(n_layer)]
         self.attention: list[list[list[list[float]]]] = [[] for _ in range(n_layer)]
 
-    def __len__(self):
+    def __len__(self) -> int:
         """How many positions have been read."""
         return len(self.attention[0])
 
@@ -107,7 +113,7 @@ class KVCache:
 class Block(Module):
     """One transformer layer: multi-head causal self-attention, then a ReLU MLP, each with a residual."""
 
-    def __init__(self, n_embd, n_head, rng, init_std):
+    def __init__(self, n_embd: int, n_head: int, rng: random.Random, init_std: float) -> None:
         self.n_head = n_head
         self.attn_wq = _matrix(n_embd, n_embd, rng, init_std)
         self.attn_wk = _matrix(n_embd, n_embd, rng, init_std)
@@ -116,7 +122,13 @@ class Block(Module):
         self.mlp_fc1 = _matrix(4 * n_embd, n_embd, rng, init_std)
         self.mlp_fc2 = _matrix(n_embd, 4 * n_embd, rng, init_std)
 
-    def __call__(self, x, keys, values, attention):
+    def __call__(
+        self,
+        x: list[Value],
+        keys: list[list[list[Value]]],
+        values: list[list[list[Value]]],
+        attention: list[list[list[float]]],
+    ) -> list[Value]:
         """The layer's output for one position; appends its key and value per head to ``keys``/``values``."""
         h = rmsnorm(x)
         q, k, v = linear(self.attn_wq, h), linear(self.attn_wk, h), linear(self.attn_wv, h)
@@ -158,7 +170,16 @@ class GPT(Module):
     (2, 4)
     """
 
-    def __init__(self, tokenizer, block_size=16, n_layer=1, n_embd=16, n_head=4, seed=None, init_std=0.08):
+    def __init__(
+        self,
+        tokenizer: CharTokenizer | str,
+        block_size: int = 16,
+        n_layer: int = 1,
+        n_embd: int = 16,
+        n_head: int = 4,
+        seed: Seed = None,
+        init_std: float = 0.08,
+    ) -> None:
         self.tokenizer = tokenizer if isinstance(tokenizer, CharTokenizer) else _tokenizer(tokenizer)
         self.block_size = count(block_size, "block_size")
         self.n_layer = count(n_layer, "n_layer")
@@ -180,11 +201,11 @@ class GPT(Module):
 
     # -- reading ------------------------------------------------------------
 
-    def new_cache(self):
+    def new_cache(self) -> KVCache:
         """An empty ``KVCache`` for reading a sequence from its start."""
         return KVCache(self.n_layer, self.n_head)
 
-    def next_logits(self, token, cache):
+    def next_logits(self, token: int, cache: KVCache) -> list[Value]:
         """Read ``token`` at the next position of ``cache``; returns the scores of the next token.
 
         The cache grows by one position. Raises ``ValueError`` for a token
@@ -203,13 +224,13 @@ class GPT(Module):
             x = block(x, cache.keys[layer], cache.values[layer], cache.attention[layer])
         return linear(self.lm_head, x)
 
-    def __call__(self, tokens):
+    def __call__(self, tokens: Sequence[int]) -> list[list[Value]]:
         """The next-token scores (a list of Values per position) after each of ``tokens``."""
         tokens = self._checked(tokens)
         cache = self.new_cache()
         return [self.next_logits(token, cache) for token in tokens]
 
-    def loss(self, sequence):
+    def loss(self, sequence: str | Sequence[int]) -> Value:
         """The mean cross-entropy of predicting each token of ``sequence`` from the ones before it.
 
         ``sequence`` is a text (encoded with its boundaries) or the token ids
@@ -228,7 +249,7 @@ class GPT(Module):
         ]
         return autograd.sum(losses) / len(losses)
 
-    def attention(self, tokens):
+    def attention(self, tokens: Sequence[int]) -> list[list[list[list[float]]]]:
         """The attention weights while reading ``tokens``, as floats, computed under ``no_grad``.
 
         ``result[layer][head][query][key]`` is how much the head, at position
@@ -251,7 +272,7 @@ class GPT(Module):
 
     # -- writing ------------------------------------------------------------
 
-    def sample(self, temperature=1.0, seed=None):
+    def sample(self, temperature: float = 1.0, seed: Seed = None) -> str:
         """A new text, drawn one token at a time from the model, until it predicts the boundary.
 
         ``temperature`` divides the scores before the softmax: below 1 the
@@ -277,7 +298,7 @@ class GPT(Module):
 
     # -- saving -------------------------------------------------------------
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this architecture."""
         return {
             "tokenizer": self.tokenizer.chars,
@@ -287,13 +308,13 @@ class GPT(Module):
             "n_head": self.n_head,
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"GPT(vocab_size={self.tokenizer.vocab_size}, block_size={self.block_size}, "
             f"n_layer={self.n_layer}, n_embd={self.n_embd}, n_head={self.n_head})"
         )
 
-    def _checked(self, tokens, unread=0):
+    def _checked(self, tokens: Sequence[int], unread: int = 0) -> list[int]:
         """``tokens`` as a list of valid ids, all but ``unread`` of them read (at most ``block_size``)."""
         if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__len__"):
             raise TypeError(f"expected a list of token ids, not {type(tokens).__name__}")
@@ -309,11 +330,11 @@ class GPT(Module):
 # ---------------------------------------------------------------------------
 
 
-def _matrix(rows, columns, rng, std):
+def _matrix(rows: int, columns: int, rng: random.Random, std: float) -> list[list[Value]]:
     return [[Value(rng.gauss(0.0, std)) for _ in range(columns)] for _ in range(rows)]
 
 
-def _tokenizer(chars):
+def _tokenizer(chars: object) -> CharTokenizer:
     if not isinstance(chars, str):
         raise TypeError(f"tokenizer must be a CharTokenizer or a str of characters, not {type(chars).__name__}")
     return CharTokenizer(chars)

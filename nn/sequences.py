@@ -25,15 +25,23 @@ loss).
 import math
 import random
 import time
+from collections.abc import Callable, Iterable, Sequence
 
 import autograd
+from autograd import Value
 
 from .checks import count
 from .collector import frozen_heap
+from .gpt import GPT
+from .hints import Seed
 from .optim import Adam, Optimizer
 from .progress import progress_bar, sigint_stops
 from .schedules import Schedule, cosine_decay, linear_decay
 from .training import History
+
+Text = str | Sequence[int]  # a text, or the token ids of one
+# Called before every step as schedule(optimizer, step), as a Schedule is
+StepSchedule = Callable[[Optimizer, int], object]
 
 # What the engine raises when a computation leaves the floats (log of a NaN, x / 0 ...).
 NUMERIC_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -65,12 +73,12 @@ class SequenceHistory(History):
     model is judged by its loss.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(loss_name="cross_entropy")
-        self.val_steps = []
-        self.samples = []
+        self.val_steps: list[int] = []
+        self.samples: list[tuple[int, list[str]]] = []
 
-    def smoothed_loss(self, window=50):
+    def smoothed_loss(self, window: int = 50) -> list[float]:
         """The training loss averaged over the last ``window`` steps at every step (less noisy to read)."""
         total, smoothed = 0.0, []
         for i, value in enumerate(self.loss):
@@ -80,7 +88,7 @@ class SequenceHistory(History):
             smoothed.append(total / min(i + 1, window))
         return smoothed
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.loss:
             summary = "no step taken"
         else:
@@ -91,7 +99,7 @@ class SequenceHistory(History):
         return f"SequenceHistory({summary}{''.join(', ' + f for f in flags)})"
 
 
-def sequence_loss(model, texts):
+def sequence_loss(model: GPT, texts: Iterable[Text]) -> float:
     """The mean over ``texts`` of ``model.loss(text)``, computed under ``no_grad``: a float."""
     sequences = _encoded(model, texts, "texts")
     with autograd.no_grad():
@@ -99,21 +107,21 @@ def sequence_loss(model, texts):
 
 
 def train_sequences(
-    model,
-    texts,
-    steps,
-    optimizer=None,
-    batch_size=1,
-    schedule="linear",
-    validation=None,
-    eval_every=None,
-    samples_every=None,
-    samples=5,
-    temperature=0.5,
-    progress=True,
-    seed=0,
-    callbacks=(),
-):
+    model: GPT,
+    texts: Iterable[Text],
+    steps: int,
+    optimizer: Optimizer | None = None,
+    batch_size: int = 1,
+    schedule: str | StepSchedule | None = "linear",
+    validation: Iterable[Text] | None = None,
+    eval_every: int | None = None,
+    samples_every: int | None = None,
+    samples: int = 5,
+    temperature: float = 0.5,
+    progress: bool = True,
+    seed: Seed = 0,
+    callbacks: Iterable[Callable[[int, SequenceHistory], object]] = (),
+) -> SequenceHistory:
     """Train ``model`` (such as a ``GPT``) to predict ``texts`` character by character; returns a ``SequenceHistory``.
 
     - ``steps``: how many optimizer steps to take.
@@ -218,7 +226,7 @@ def train_sequences(
 # ---------------------------------------------------------------------------
 
 
-def _encoded(model, texts, what):
+def _encoded(model: GPT, texts: Iterable[Text], what: str) -> list[list[int]]:
     """The texts as token sequences, each checked against the model's vocabulary and block."""
     if isinstance(texts, str) or not hasattr(texts, "__iter__"):
         raise TypeError(f"{what} must be a list of texts, not {type(texts).__name__}")
@@ -240,7 +248,7 @@ def _encoded(model, texts, what):
     return sequences
 
 
-def _schedule(schedule, steps):
+def _schedule(schedule: str | StepSchedule | None, steps: int) -> StepSchedule | None:
     if schedule is None:
         return None
     if isinstance(schedule, str):
@@ -252,18 +260,18 @@ def _schedule(schedule, steps):
     raise TypeError(f"schedule must be a name such as 'cosine' or a schedule, not {type(schedule).__name__}")
 
 
-def _postfix(history):
+def _postfix(history: SequenceHistory) -> str:
     parts = [f"loss={_recent_mean(history.loss):.4f}"] if history.loss else []
     if history.val_loss:
         parts.append(f"val_loss={history.val_loss[-1]:.4f}")
     return ", ".join(parts)
 
 
-def _finite_gradients(parameters):
+def _finite_gradients(parameters: Iterable[Value]) -> bool:
     return all(math.isfinite(p.grad) for p in parameters)
 
 
-def _recent_mean(losses, window=50):
+def _recent_mean(losses: Sequence[float], window: int = 50) -> float:
     """The mean of the last ``window`` losses: what the progress bar shows, steadier than one step's."""
     recent = losses[-window:]
     return math.fsum(recent) / len(recent)

@@ -16,11 +16,18 @@ All three are exported from ``nn.data``.
 import csv
 import math
 import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .hints import FilePath
+from .module import MLP
 
 MAX_CLASS_NAMES = 1000  # a text target with more distinct values than this is not a set of classes
 
 
-def from_csv(path, target, features=None):
+def from_csv(
+    path: FilePath, target: str | int, features: Iterable[str] | None = None
+) -> tuple[list[list[float]], list[int] | list[float]]:
     """``X, y`` from the CSV file at ``path``: ``X, y = nn.data.from_csv("iris.csv", target="species")``.
 
     - ``target``: the column to predict, by name (or by position, an int).
@@ -75,7 +82,9 @@ def from_csv(path, target, features=None):
     return X, _targets(where, header[target_index], targets)
 
 
-def standardize(X_train, *others):
+def standardize(
+    X_train: Sequence[Sequence[float]], *others: Sequence[Sequence[float]]
+) -> tuple[Any, ...]:  # means and deviations (lists of floats), then each table scaled (a list of lists)
     """Every feature scaled to mean 0 and standard deviation 1 on ``X_train``; the same scaling for ``others``.
 
     Returns ``(means, deviations, X_train_scaled, *others_scaled)``. A feature
@@ -88,13 +97,15 @@ def standardize(X_train, *others):
         spread = math.sqrt(math.fsum((x[j] - mean) ** 2 for x in X_train) / len(X_train))
         deviations.append(spread if spread > 0.0 else 1.0)
 
-    def scaled(X):
+    def scaled(X: Sequence[Sequence[float]]) -> list[list[float]]:
         return [[(v - m) / s for v, m, s in zip(x, means, deviations)] for x in X]
 
     return (means, deviations, scaled(X_train), *(scaled(X) for X in others))
 
 
-def fold_standardization(model, means, deviations, target=None):
+def fold_standardization(
+    model: MLP, means: Sequence[float], deviations: Sequence[float], target: tuple[float, float] | None = None
+) -> None:
     """Make a model trained on ``standardize``d features take the raw features instead, exactly.
 
     The first layer sees ``(x - mean) / deviation``; as that is linear it folds
@@ -120,7 +131,7 @@ def fold_standardization(model, means, deviations, target=None):
 # ---------------------------------------------------------------------------
 
 
-def _column(where, header, name, what):
+def _column(where: str, header: list[str], name: object, what: str) -> int:
     """The position of a column given by name (or by position)."""
     if isinstance(name, int) and not isinstance(name, bool):
         if not -len(header) <= name < len(header):
@@ -134,7 +145,7 @@ def _column(where, header, name, what):
     return header.index(name.strip())
 
 
-def _number(where, line, column, text):
+def _number(where: str, line: int, column: str, text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -146,7 +157,7 @@ def _number(where, line, column, text):
     return value
 
 
-def _targets(where, column, texts):
+def _targets(where: str, column: str, texts: list[str]) -> list[int] | list[float]:
     """Targets as numbers: whole numbers as ints, other numbers as floats, text as class indices."""
     try:
         numbers = [float(text) for text in texts]

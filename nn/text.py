@@ -72,16 +72,16 @@ class CharTokenizer:
             ids.append(token)
         return [self.boundary, *ids, self.boundary] if boundaries else ids
 
-    def decode(self, ids):
+    def decode(self, ids: Iterable[int]) -> str:
         """The text of token ids; boundary tokens are left out."""
         return "".join(self.symbol(token) for token in ids if self.check(token) != self.boundary)
 
-    def symbol(self, token):
+    def symbol(self, token: int) -> str:
         """How one token is shown: its character, or ``boundary_symbol`` for the boundary."""
         token = self.check(token)
         return self.boundary_symbol if token == self.boundary else self.chars[token]
 
-    def check(self, token):
+    def check(self, token: int) -> int:
         """``token`` as an int, if it is an id of this vocabulary; else a clear error."""
         if isinstance(token, bool) or not isinstance(token, numbers.Integral):
             raise TypeError(f"a token id must be an int, not {type(token).__name__}")
@@ -93,12 +93,12 @@ class CharTokenizer:
     def __len__(self) -> int:
         return self.vocab_size
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, CharTokenizer):
             return NotImplemented
         return self.chars == other.chars
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.chars)
 
     def __repr__(self) -> str:
