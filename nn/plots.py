@@ -20,13 +20,23 @@ import io
 import math
 import os
 import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from autograd.viz.files import write_atomically
 from autograd.viz.raster import frames_to_gif
 
 from .checks import check_examples
-from .module import MLP, Layer, Neuron
+from .hints import FilePath, Model
+from .module import MLP, Layer, Module, Neuron
 from .scoring import accuracy, outputs
+from .training import History
+
+if TYPE_CHECKING:  # matplotlib is imported when a picture is drawn, not with nn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .sequences import SequenceHistory
 
 # Colours for classes: the first ten of matplotlib's "tab10"
 CLASS_COLORS = (
@@ -35,7 +45,9 @@ CLASS_COLORS = (
 )  # fmt: skip
 
 
-def loss_curves(history, path=None, title="Training", validation_label="validation"):
+def loss_curves(
+    history: History, path: FilePath | None = None, title: str = "Training", validation_label: str = "validation"
+) -> "Figure":
     """The loss per epoch, and the accuracy beside it when the task has one.
 
     Training curves are solid, validation curves dashed (labelled
@@ -65,20 +77,30 @@ def loss_curves(history, path=None, title="Training", validation_label="validati
 
     if panels == 2:
         ax = axes[1]
-        ax.plot(epochs, [100 * a for a in history.accuracy], color=CLASS_COLORS[0], label="training")
+        # A run that measures accuracy measures it every epoch: the lists hold no None here.
+        percent = [100 * a for a in history.accuracy if a is not None]
+        ax.plot(epochs, percent, color=CLASS_COLORS[0], label="training")
         if history.val_accuracy and history.val_accuracy[-1] is not None:
-            ax.plot(epochs, [100 * a for a in history.val_accuracy], color=CLASS_COLORS[1], linestyle="--",
-                    label=validation_label)  # fmt: skip
+            ax.plot(epochs, [100 * a for a in history.val_accuracy if a is not None], color=CLASS_COLORS[1],
+                    linestyle="--", label=validation_label)  # fmt: skip
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy (%)")
-        ax.set_ylim(min(50.0, *(100 * a for a in history.accuracy)) - 2, 101)
+        ax.set_ylim(min(50.0, *percent) - 2, 101)
         ax.set_title("Accuracy")
         _finish(ax, legend=True, whole_x=True)
         figure.suptitle(_with_ending(title, history))
     return _done(figure, path)
 
 
-def decision_boundary(model, X, y, path=None, resolution=80, title="Decision boundary", margin=0.15):
+def decision_boundary(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    path: FilePath | None = None,
+    resolution: int = 80,
+    title: str = "Decision boundary",
+    margin: float = 0.15,
+) -> "Figure":
     """The regions a classifier of 2-D points assigns to each class, with the points on top.
 
     The model is evaluated (under ``no_grad``) on a grid of
@@ -91,13 +113,14 @@ def decision_boundary(model, X, y, path=None, resolution=80, title="Decision bou
     _check_boundary(X, y, resolution)
     figure = _figure(width=5.6, height=4.8)
     ax = figure.subplots()
-    figure.grid_seconds = _boundary_panel(ax, model, X, y, resolution, margin)
+    # an attribute of our own on matplotlib's Figure, which mypy does not know
+    figure.grid_seconds = _boundary_panel(ax, model, X, y, resolution, margin)  # type: ignore[attr-defined]
     ax.set_title(f"{title}\naccuracy on these points: {accuracy(model, X, y):.1%}")
     ax.legend(loc="best", fontsize="small", framealpha=0.85)
     return _done(figure, path)
 
 
-def _check_boundary(X, y, resolution):
+def _check_boundary(X: Sequence[Sequence[float]], y: Sequence[float], resolution: int) -> None:
     if not X or len(X[0]) != 2:
         raise ValueError(f"decision_boundary() draws models of 2-D inputs; these examples have {len(X[0]) if X else 0}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
@@ -105,7 +128,9 @@ def _check_boundary(X, y, resolution):
     _check_finite("decision_boundary", X, y)
 
 
-def _boundary_panel(ax, model, X, y, resolution, margin):
+def _boundary_panel(
+    ax: "Axes", model: Model, X: Sequence[Sequence[float]], y: Sequence[float], resolution: int, margin: float
+) -> float:
     """Draw the regions and the points on ``ax``; returns the seconds the grid took."""
     import numpy as np
 
@@ -143,10 +168,10 @@ def _boundary_panel(ax, model, X, y, resolution, margin):
         if score.min() < 0 < score.max():
             ax.contour(grid_x, grid_y, score, levels=[0.0], colors="black", linewidths=1.2)
         point_colors = {c: (positive if c > 0.5 else negative) for c in classes}
-    for c in classes:
-        chosen = [i for i, label in enumerate(y) if label == c]
-        ax.scatter([xs[i] for i in chosen], [ys[i] for i in chosen], s=22, color=point_colors[c],
-                   edgecolors="black", linewidths=0.5, label=f"class {_label(c)}")  # fmt: skip
+    for group in classes:
+        chosen = [i for i, label in enumerate(y) if label == group]
+        ax.scatter([xs[i] for i in chosen], [ys[i] for i in chosen], s=22, color=point_colors[group],
+                   edgecolors="black", linewidths=0.5, label=f"class {_label(group)}")  # fmt: skip
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("$x_1$")
@@ -154,7 +179,7 @@ def _boundary_panel(ax, model, X, y, resolution, margin):
     return grid_seconds
 
 
-def gradient_flow(history, path=None, title="Gradient flow"):
+def gradient_flow(history: History, path: FilePath | None = None, title: str = "Gradient flow") -> "Figure":
     """The mean ``|gradient|`` of each layer's weights per epoch, on a log scale.
 
     Needs ``fit(..., record_gradients=True)``. Lines far apart mean the
@@ -186,7 +211,14 @@ def gradient_flow(history, path=None, title="Gradient flow"):
     return _done(figure, path)
 
 
-def regression_fit(model, X, y, path=None, title="Fitted curve", points=200):
+def regression_fit(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    path: FilePath | None = None,
+    title: str = "Fitted curve",
+    points: int = 200,
+) -> "Figure":
     """A model of one input against the data: the points and the curve it has learnt."""
     if not X or len(X[0]) != 1:
         raise ValueError("regression_fit() draws models of one input")
@@ -209,7 +241,13 @@ def regression_fit(model, X, y, path=None, title="Fitted curve", points=200):
     return _done(figure, path)
 
 
-def sequence_losses(history, path=None, title="Training", baselines=None, window=50):
+def sequence_losses(
+    history: "SequenceHistory",
+    path: FilePath | None = None,
+    title: str = "Training",
+    baselines: Mapping[str, float] | None = None,
+    window: int = 50,
+) -> "Figure":
     """The loss per step of ``train_sequences``: each step faint, its running mean solid, validation dashed.
 
     ``baselines`` maps a name to a loss to draw as a horizontal line, such as
@@ -235,7 +273,12 @@ def sequence_losses(history, path=None, title="Training", baselines=None, window
     return _done(figure, path)
 
 
-def attention_map(weights, labels, path=None, title="Attention"):
+def attention_map(
+    weights: Sequence[Sequence[Sequence[float]]],
+    labels: Sequence[str],
+    path: FilePath | None = None,
+    title: str = "Attention",
+) -> "Figure":
     """Heat maps of attention weights, one per head: row = the position attending, column = the one attended to.
 
     ``weights[head][query][key]`` as ``GPT.attention`` returns for one layer;
@@ -268,7 +311,13 @@ POSITIVE, NEGATIVE = "#2563eb", "#dc2626"  # blue and red: the sign of a weight 
 SHOWN = ("weight", "grad")
 
 
-def network(model, path=None, show="weight", title=None, largest=None):
+def network(
+    model: MLP | Layer | Neuron,
+    path: FilePath | None = None,
+    show: str = "weight",
+    title: str | None = None,
+    largest: float | None = None,
+) -> "Figure":
     """The model drawn as neurons in columns and the weighted connections between them.
 
     - ``show="weight"``: each line is as wide as its weight is large (the
@@ -290,7 +339,7 @@ def network(model, path=None, show="weight", title=None, largest=None):
     return _done(figure, path)
 
 
-def _network_panel(ax, model, show, largest):
+def _network_panel(ax: "Axes", model: MLP | Layer | Neuron, show: str, largest: float | None) -> None:
     """Draw the network on ``ax``."""
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
@@ -307,7 +356,7 @@ def _network_panel(ax, model, show, largest):
     sizes = [layers[0].nin] + [layer.nout for layer in layers]
     tallest = max(sizes)
 
-    def place(column, i):
+    def place(column: int, i: int) -> tuple[float, float]:
         return column, (sizes[column] - 1) / 2 - i  # centred, the first neuron on top
 
     marker = 360 if tallest <= 10 else 220 if tallest <= 16 else 60  # points²: round at any aspect
@@ -324,6 +373,7 @@ def _network_panel(ax, model, show, largest):
     ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, capstyle="round", zorder=1))
     for column, size in enumerate(sizes):
         spots = [place(column, i) for i in range(size)]
+        fills: list[str | tuple[float, ...]]  # a colour by name, or as (red, green, blue)
         if column == 0:
             fills = ["#f3f4f6"] * size
             texts = [f"x{i}" for i in range(size)]
@@ -368,26 +418,35 @@ class Snapshots:
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, model, every=1):
+    def __init__(self, model: Module, every: int = 1) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a whole number of epochs, at least 1, got {every!r}")
         self.model = model
         self.every = every
-        self.states = [model.state_dict()]
-        self.epochs = [0]
+        self.states: list[dict[str, float]] = [model.state_dict()]
+        self.epochs: list[int] = [0]
 
-    def __call__(self, epoch, history):
+    def __call__(self, epoch: int, history: History) -> None:
         done = epoch + 1
         if done % self.every == 0:
             self.states.append(self.model.state_dict())
             self.epochs.append(done)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.states)
 
 
-def network_animation(model, snapshots, path=None, X=None, y=None, show="weight", seconds_per_frame=0.5,
-                      resolution=40, dpi=100):  # fmt: skip
+def network_animation(
+    model: MLP | Layer | Neuron,
+    snapshots: "Snapshots | Sequence[Mapping[str, float]]",
+    path: FilePath | None = None,
+    X: Sequence[Sequence[float]] | None = None,
+    y: Sequence[float] | None = None,
+    show: str = "weight",
+    seconds_per_frame: float = 0.5,
+    resolution: int = 40,
+    dpi: int = 100,
+) -> bytes:
     """The network through training, one frame per snapshot, as an animated GIF; returns its bytes.
 
     ``snapshots`` is a ``Snapshots`` (or a list of state dicts). Every frame
@@ -396,13 +455,20 @@ def network_animation(model, snapshots, path=None, X=None, y=None, show="weight"
     decision boundary of that moment, on a ``resolution`` grid. The model's
     own state is restored afterwards. ``path`` may be None to get the bytes alone.
     """
-    states = list(getattr(snapshots, "states", snapshots))
-    epochs = list(getattr(snapshots, "epochs", range(len(states))))
+    states: list[Mapping[str, float]]
+    if isinstance(snapshots, Snapshots):
+        states, epochs = list(snapshots.states), list(snapshots.epochs)
+    else:
+        states = list(snapshots)
+        epochs = list(range(len(states)))
     if not states:
         raise ValueError("there is nothing to animate: no snapshots were recorded")
-    boundary = X is not None
-    if boundary:
-        _check_boundary(X, y, resolution)
+    if (X is None) != (y is None):
+        raise TypeError("network_animation() draws the decision boundary from X and y together: give both or neither")
+    points = None if X is None or y is None else (X, y)
+    boundary = points is not None
+    if points is not None:
+        _check_boundary(*points, resolution)
     original = model.state_dict()
     largest = max(abs(v) for state in states for v in state.values()) if show == "weight" else None
     frames = []
@@ -415,9 +481,9 @@ def network_animation(model, snapshots, path=None, X=None, y=None, show="weight"
             figure.subplots_adjust(left=0.02, right=0.97, bottom=0.11, top=0.86, wspace=0.12)
             _network_panel(axes[0], model, show, largest)
             axes[0].set_title(f"{model!r}", fontsize=9)
-            if boundary:
-                _boundary_panel(axes[1], model, X, y, resolution, 0.15)
-                axes[1].set_title(f"accuracy {accuracy(model, X, y):.1%}", fontsize=10)
+            if points is not None:
+                _boundary_panel(axes[1], model, *points, resolution, 0.15)
+                axes[1].set_title(f"accuracy {accuracy(model, *points):.1%}", fontsize=10)
             figure.suptitle(f"epoch {epoch}", fontsize=12)
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png", dpi=dpi)
@@ -430,7 +496,7 @@ def network_animation(model, snapshots, path=None, X=None, y=None, show="weight"
     return gif
 
 
-def _layers(model):
+def _layers(model: MLP | Layer | Neuron) -> "Sequence[Layer | _OneNeuron]":
     """The model as a list of layers, each with ``nin``, ``nout``, ``activation`` and ``neurons``."""
     if isinstance(model, MLP):
         return model.layers
@@ -444,11 +510,11 @@ def _layers(model):
 class _OneNeuron:
     """A lone neuron seen as a layer of one."""
 
-    def __init__(self, neuron):
+    def __init__(self, neuron: Neuron) -> None:
         self.nin, self.nout, self.activation, self.neurons = neuron.nin, 1, neuron.activation, [neuron]
 
 
-def _tint(color, strength):
+def _tint(color: str, strength: float) -> tuple[float, ...]:
     """``color`` mixed with white: 0 is white, 1 the colour itself."""
     from matplotlib.colors import to_rgb
 
@@ -458,13 +524,13 @@ def _tint(color, strength):
 # ---------------------------------------------------------------------------
 
 
-def _figure(width, height, layout="constrained"):
+def _figure(width: float, height: float, layout: Literal["constrained"] | None = "constrained") -> "Figure":
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout=layout)
 
 
-def _finish(ax, legend, whole_x=False):
+def _finish(ax: "Axes", legend: bool, whole_x: bool = False) -> None:
     if whole_x:  # epochs are counted, never 1.25
         from matplotlib.ticker import MaxNLocator
 
@@ -474,7 +540,7 @@ def _finish(ax, legend, whole_x=False):
         ax.legend(fontsize="small")
 
 
-def _log_scale(ax):
+def _log_scale(ax: "Axes") -> None:
     import numpy as np
 
     # A diverged run can put 1e300 on a log axis; matplotlib's limits and
@@ -483,7 +549,7 @@ def _log_scale(ax):
         ax.set_yscale("log")
 
 
-def _done(figure, path):
+def _done(figure: "Figure", path: FilePath | None) -> "Figure":
     """Write ``figure`` to ``path`` (the format follows the extension, as matplotlib's), all or nothing."""
     if path is not None:
         import numpy as np
@@ -499,7 +565,7 @@ def _done(figure, path):
     return figure
 
 
-def _check_finite(function, X, y):
+def _check_finite(function: str, X: Sequence[Sequence[float]], y: Sequence[float]) -> None:
     """Only finite points can be drawn: name the first that is not, instead of matplotlib's error."""
     try:
         check_examples(X, "X")
@@ -508,7 +574,7 @@ def _check_finite(function, X, y):
         raise type(error)(f"{function}(): {error}") from None
 
 
-def _check_outputs(function, grid, scores):
+def _check_outputs(function: str, grid: Sequence[Sequence[float]], scores: Sequence[Any]) -> None:
     """A model whose outputs are not finite (training diverged) has no picture: say where."""
     for point, score in zip(grid, scores):
         for number in score if isinstance(score, list) else [score]:
@@ -520,23 +586,23 @@ def _check_outputs(function, grid, scores):
                 )
 
 
-def _named(label, values):
+def _named(label: str, values: Sequence[float | None]) -> str:
     """A curve's legend entry, which says how many of its points are missing because they are not finite."""
     missing = sum(not math.isfinite(v) for v in values if v is not None)
     return f"{label} ({missing} not finite, left out)" if missing else label
 
 
-def _padded(values, margin):
+def _padded(values: Sequence[float], margin: float) -> tuple[float, float]:
     low, high = min(values), max(values)
     pad = margin * (high - low) if high > low else 1.0
     return low - pad, high + pad
 
 
-def _label(c):
+def _label(c: float) -> float:
     return int(c) if float(c).is_integer() else c
 
 
-def _with_ending(title, history):
+def _with_ending(title: str, history: History) -> str:
     if history.interrupted:
         return f"{title} (interrupted)"
     if history.diverged:

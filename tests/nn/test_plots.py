@@ -233,3 +233,6 @@ def test_network_animation_has_a_frame_per_snapshot_and_restores_the_model(tmp_p
     assert plots.network_animation(model, snapshots, None, X, y, resolution=12, dpi=50) == gif
     with pytest.raises(ValueError, match="nothing to animate"):
         plots.network_animation(model, [], None)
+    for half in ({"X": X}, {"y": y}):  # the boundary needs both: one alone is a mistake, not a quiet no-boundary
+        with pytest.raises(TypeError, match="X and y together"):
+            plots.network_animation(model, snapshots, None, **half)
