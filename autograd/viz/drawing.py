@@ -34,6 +34,7 @@ This module is loaded on first use of ``draw_dot``/``render_svg``, so that
 
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ class GraphDrawing(graphviz.Digraph):
 
     values = 0  # how many Values the drawing shows
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         # Stable text (no memory address), so saved notebooks do not change from run to run.
         return f"<GraphDrawing of {self.values} Values>"
 
@@ -102,28 +103,39 @@ class GraphDrawing(graphviz.Digraph):
         """The drawing as PNG bytes, ``scale`` pixels per point of the SVG (2.0: sharp on slides)."""
         return svg_to_png(self.svg(), scale)
 
-    def _repr_svg_(self):
+    def _repr_svg_(self) -> str:
         return self.svg()
 
-    def _repr_image_svg_xml(self):
+    def _repr_image_svg_xml(self) -> str:
         return self.svg()
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
+    ) -> dict[str, str]:
         mimetype = "image/svg+xml"
         if (include and mimetype not in include) or (exclude and mimetype in exclude):
             return {}
         return {mimetype: self.svg()}
 
-    def _own(self, kind, renderer, formatter, engine):
+    def _own(self, kind: str, renderer: str | None, formatter: str | None, engine: str | None) -> bool:
         """Is ``kind`` a format we render ourselves (SVG or PNG, laid out by ``dot``, no renderer asked for)?"""
         return kind in RASTER_FORMATS and renderer is None and formatter is None and engine in (None, "dot")
 
-    def _bytes(self, kind):
+    def _bytes(self, kind: str) -> bytes:
         return self.svg().encode("utf-8") if kind == "svg" else self.png()
 
     # pipe and render keep graphviz's own parameters (format included), so that any call of theirs works.
-    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *, engine=None,  # noqa: A002
-             encoding=None):  # fmt: skip
+    def pipe(
+        self,
+        format: str | None = None,  # noqa: A002
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
         """The picture as bytes (``format`` ``"svg"`` or ``"png"``: no Graphviz program needed), or text with ``encoding``."""
         kind = format or self.format
         if not self._own(kind, renderer, formatter, engine):
@@ -131,9 +143,24 @@ class GraphDrawing(graphviz.Digraph):
         data = self._bytes(kind)
         return data.decode(encoding) if encoding is not None else data
 
-    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, renderer=None,  # noqa: A002
-               formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *, outfile=None, engine=None,
-               raise_if_result_exists=False, overwrite_source=False):  # fmt: skip
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,  # noqa: A002
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+    ) -> str:
         """Save the DOT source and render it next to it, as ``graphviz.Digraph.render`` does; returns the picture's path.
 
         SVG and PNG need no Graphviz program: ``draw_dot(y).render("graph", format="png")``
@@ -192,7 +219,7 @@ def draw_dot(
     order = graph_order(root, max_nodes)
     check_options(rankdir, fmt)
 
-    def grad_text(i):
+    def grad_text(i: int) -> str | None:
         if not show_grad:
             return None
         grad = order[i].grad
@@ -226,7 +253,7 @@ def render_png(
 # -- the pieces, shared with steps.py and page.py -------------------------------------------
 
 
-def graph_order(root, max_nodes=DEFAULT_MAX_NODES):
+def graph_order(root: Value, max_nodes: int | None = DEFAULT_MAX_NODES) -> list[Value]:
     """``topological_order(root)``, refusing graphs larger than ``max_nodes`` Values."""
     if not isinstance(root, Value):
         raise TypeError(f"can only draw the graph of a Value, not {type(root).__name__}")
@@ -244,13 +271,13 @@ def graph_order(root, max_nodes=DEFAULT_MAX_NODES):
     return order
 
 
-def value_names(order):
+def value_names(order: Sequence[Value]) -> list[str]:
     """The name of each Value in ``order``: its label; else ``L`` for the output, ``v<i>`` for the others."""
     last = len(order) - 1
     return [node.label or (ROOT_NAME if i == last else f"v{i}") for i, node in enumerate(order)]
 
 
-def value_groups(order):
+def value_groups(order: Sequence[Value]) -> list[str | None]:
     """The group each Value in ``order`` is drawn in, such as ``"L1.n3"``, or None.
 
     A parameter labelled ``L1.n3.w0`` belongs to the neuron ``L1.n3``, which
@@ -264,7 +291,7 @@ def value_groups(order):
 
     Everything else (the inputs, the loss) is drawn outside any group.
     """
-    index = {node: i for i, node in enumerate(order)}
+    index: dict[Node, int] = {node: i for i, node in enumerate(order)}
     groups: list[str | None] = [None] * len(order)
     for i, node in enumerate(order):
         if not node.op:
@@ -272,7 +299,7 @@ def value_groups(order):
                 groups[i] = node.label.rpartition(".")[0]
             continue
         values = [index[x] for x in node.operands if isinstance(x, Node)]
-        parameters = [groups[j] for j in values if not order[j].op and groups[j]]
+        parameters = [group for j in values if not order[j].op and (group := groups[j])]
         if parameters:
             groups[i] = _common_group(parameters)
         elif node.op in FUNCTIONS and len(values) == 1:
@@ -285,7 +312,7 @@ def value_groups(order):
 _GROUPED = re.compile(r"[A-Za-z_]\w*(\.\w+)+")  # L1.n3.w0, layers.0.w.1: a name with a path
 
 
-def _common_group(groups):
+def _common_group(groups: Sequence[str]) -> str | None:
     """The deepest group that holds all of ``groups`` (``"L1"`` for ``L1.n2`` and ``L1.n3``), or None."""
     parts = [g.split(".") for g in groups]
     common = []
@@ -296,8 +323,19 @@ def _common_group(groups):
     return ".".join(common) or None
 
 
-def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranksep="0.3", stacked=False,
-                clusters=True, ids=False):  # fmt: skip
+def build_graph(
+    order: Sequence[Value],
+    *,
+    rankdir: str,
+    fmt: str,
+    grad_text: Callable[[int], str | None],
+    names: Sequence[str] | None = None,
+    style: "FrameStyle | None" = None,
+    ranksep: str = "0.3",
+    stacked: bool = False,
+    clusters: bool = True,
+    ids: bool = False,
+) -> GraphDrawing:
     """Draw the Values in ``order`` (a topological order) as a ``GraphDrawing``.
 
     - ``grad_text(i)``: the text of Value ``i``'s grad field, or None for none.
@@ -315,7 +353,7 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
     """
     style = style or FrameStyle()
     names = names if names is not None else value_names(order)
-    index = {node: i for i, node in enumerate(order)}
+    index: dict[Node, int] = {node: i for i, node in enumerate(order)}
     groups = value_groups(order) if clusters else [None] * len(order)
     last = len(order) - 1
     dot = GraphDrawing(
@@ -338,7 +376,7 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
     nodes: list[tuple] = []  # (group, order within the group, name, label, attributes)
     edges = []  # (tail, head, attributes)
 
-    def tag(attrs, name):
+    def tag(attrs: dict[str, str], name: str) -> dict[str, str]:
         if ids:
             attrs["id"] = "g-" + name
         return attrs
@@ -434,7 +472,7 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
                 edges.append((f"c{i}_{k}", f"op{i}", dict(role, style="dashed")))
 
     # Values outside any group first, in topological order; then each group's, in the order of its name.
-    def declared(n):
+    def declared(n: tuple[Any, ...]) -> tuple[Any, ...]:
         return (False,) if n[0] is None else (True, _natural(n[0]), n[1])
 
     place = _Clusters(dot)
@@ -446,18 +484,18 @@ def build_graph(order, *, rankdir, fmt, grad_text, names=None, style=None, ranks
     return dot
 
 
-def _natural(text):
+def _natural(text: str) -> list[tuple[int, int, str]]:
     """A sort key that puts w2 before w10."""
     # re.split with a group puts the runs of ASCII digits at the odd places
     return [(0, int(part), "") if k % 2 else (1, 0, part) for k, part in enumerate(re.split(r"([0-9]+)", text))]
 
 
-def _layer(group):
+def _layer(group: str | None) -> str | None:
     """The outermost group: ``L1`` for ``L1.n3``."""
     return group.partition(".")[0] if group else None
 
 
-def _constant_text(node, k, names, index):
+def _constant_text(node: Value, k: int, names: Sequence[str], index: Mapping[Node, int]) -> str:
     """A constant as drawn: its number, and for the ``1.0`` a bias multiplies in a ``dot``, ``1.0 × b (bias)``."""
     x = node.operands[k]
     if node.op == "dot":
@@ -471,12 +509,12 @@ def _constant_text(node, k, names, index):
 class _Clusters:
     """The nested Graphviz clusters of a drawing, one per group (``L1``, then ``L1.n3`` inside it), made on demand."""
 
-    def __init__(self, dot):
+    def __init__(self, dot: GraphDrawing) -> None:
         self.dot = dot
-        self.open = {}  # group -> its cluster (a Digraph), in the order first met
-        self.parent = {}
+        self.open: dict[str, graphviz.Digraph] = {}  # group -> its cluster, in the order first met
+        self.parent: dict[str, str | None] = {}
 
-    def graph_for(self, group):
+    def graph_for(self, group: str | None) -> graphviz.Digraph:
         """The graph to declare a node of ``group`` in: the drawing itself for None."""
         if group is None:
             return self.dot
@@ -502,7 +540,7 @@ class _Clusters:
             )
         return self.open[group]
 
-    def close(self):
+    def close(self) -> None:
         """Put every cluster inside its parent, the innermost first, so each arrives complete."""
         for group in sorted(self.open, key=lambda g: -g.count(".")):  # stable: the order first met within a depth
             parent = self.parent[group]
@@ -520,7 +558,15 @@ class FrameStyle:
     characters, to keep on that input's edge for the share it will carry.
     """
 
-    def __init__(self, current=None, receiving=(), pending=(), shares=None, flowing=True, label_widths=None):
+    def __init__(
+        self,
+        current: int | None = None,
+        receiving: Iterable[int] = (),
+        pending: Iterable[int] = (),
+        shares: Mapping[int, str] | None = None,
+        flowing: bool = True,
+        label_widths: Mapping[tuple[int, int], int] | None = None,
+    ) -> None:
         self.current = current
         self.flowing = flowing
         self.label_widths = label_widths or {}
@@ -532,7 +578,7 @@ class FrameStyle:
 # -- escaping ---------------------------------------------------------------------
 
 
-def shortened(label):
+def shortened(label: str) -> str:
     """``label`` as drawn: at most ``MAX_LABEL`` characters, and a count of the rest.
 
     Both renderers then get the same, acceptable DOT (and a picture of a
@@ -546,7 +592,7 @@ def shortened(label):
 _BACKSLASHED = frozenset('\\{}|<>" ')  # record syntax, DOT quoting, and spaces Graphviz would trim
 
 
-def escape_record_text(text):
+def escape_record_text(text: str) -> str:
     r"""``text`` as one field of a Graphviz record label (or any label), drawn exactly as written.
 
     - ``\ { } | < > "`` and spaces get a backslash, so they are plain characters;

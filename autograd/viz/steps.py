@@ -23,13 +23,14 @@ share's local derivative from the formula sheet, symbols first, then numbers.
 """
 
 import html
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..backprop import apply_rule
 from ..graph import topological_order
 from ..modes import first_few
 from ..value import Value
-from .drawing import FrameStyle, build_graph, value_names
+from .drawing import FrameStyle, GraphDrawing, build_graph, value_names
 from .formulas import bindings, local_rule
 from .options import check_fmt, check_rankdir
 
@@ -59,7 +60,7 @@ class Step:
     index: int  # the node's position in the topological order
     name: str
     upstream: float  # ∂L/∂node, complete by the time the pass reaches the node
-    shares: tuple  # of Share, one per input that is a Value, in operand order
+    shares: tuple[Share, ...]  # one per input that is a Value, in operand order
 
 
 class Steps:
@@ -71,7 +72,7 @@ class Steps:
     - ``gradients``: the final gradient of each Value, as ``gradients()`` gives.
     """
 
-    def __init__(self, root, grad=1.0, fmt=".4f"):
+    def __init__(self, root: Value, grad: float = 1.0, fmt: str = ".4f") -> None:
         if not isinstance(root, Value):
             raise TypeError(f"backward_steps() needs a Value, not {type(root).__name__}")
         check_fmt(fmt)  # a bad format fails here, not halfway through printing
@@ -87,7 +88,7 @@ class Steps:
         self.label_widths = {(step.index, share.position): len(self.number(share.product))
                              for step in self.steps for share in step.shares}  # fmt: skip
 
-    def _replay(self):
+    def _replay(self) -> tuple[tuple[Step, ...], dict[Value, float]]:
         steps = []
         index = self.index
         uses = [0] * len(self.order)
@@ -121,39 +122,39 @@ class Steps:
 
     # -- a sequence of steps ------------------------------------------------------
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.steps)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Step:
         return self.steps[i]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
 
     # -- words ----------------------------------------------------------------------
 
     @property
-    def root_name(self):
+    def root_name(self) -> str:
         return self.names[-1]
 
-    def number(self, x):
+    def number(self, x: float) -> str:
         return format(x, self.fmt)
 
-    def equation(self, step, share):
+    def equation(self, step: Step, share: Share) -> str:
         """``∂L/∂x = ∂L/∂y · ∂y/∂x = 1.0000 × -3.0000 = -3.0000`` (``+=`` when x has several uses)."""
         L, y, x, n = self.root_name, step.name, share.name, self.number
         sign = "+=" if share.accumulates else "="
         return f"∂{L}/∂{x} {sign} ∂{L}/∂{y} · ∂{y}/∂{x} = {n(step.upstream)} × {n(share.local)} = {n(share.product)}"
 
-    def equations(self):
+    def equations(self) -> list[str]:
         """Every chain-rule product of the pass, in order, as text."""
         return [self.equation(step, share) for step in self.steps for share in step.shares]
 
-    def start_equation(self):
+    def start_equation(self) -> str:
         L = self.root_name
         return f"∂{L}/∂{L} = {self.number(self.start_grad)}"
 
-    def describe(self, step):
+    def describe(self, step: Step) -> str:
         """``y = x * w``: the node and how it was computed; a long ``sum`` or ``dot`` is cut short.
 
         ``v9 = L1.n0.w0·v4 + L1.n0.w1·v7 + … + L1.n0.b·1.0 (5 terms)``
@@ -171,22 +172,22 @@ class Steps:
             return f"{step.name} = {operands[0]} {op} {operands[1]}"
         return f"{step.name} = {op}({first_few(operands)})"
 
-    def _operand(self, x):
+    def _operand(self, x: Value | float) -> str:
         if isinstance(x, Value):
             return self.names[self.index[x]]
         return f"({x!r})" if x < 0 else repr(x)
 
-    def local_rule(self, step, share):
+    def local_rule(self, step: Step, share: Share) -> str:
         """The local derivative of ``share``, from the formula sheet: ``∂tanh(u)/∂u = 1 − tanh(u)² = 1 − 0.7064² = 0.5010``."""
         return local_rule(step.node, share.position, share.local, self.fmt)
 
-    def bindings(self, step, share):
+    def bindings(self, step: Step, share: Share) -> str:
         """What the symbols of ``local_rule`` stand for here: ``u = v4``."""
         return bindings(step.node, share.position, lambda x: self.names[self.index[x]])
 
     HEADER = ("step", "node", "∂L/∂node", "input", "∂node/∂input", "product", "∂L/∂input so far")
 
-    def rows(self):
+    def rows(self) -> list[tuple[str, ...]]:
         """The table as rows of text, one row per share, the node's columns on its first row."""
         n = self.number
         rows: list[tuple[str, ...]] = []
@@ -199,17 +200,17 @@ class Steps:
                 rows.append(left + (share.name, n(share.local), n(share.product), n(share.total)))
         return rows
 
-    def header(self):
+    def header(self) -> tuple[str, ...]:
         L = self.root_name
         return tuple(h.replace("L", L) if h.startswith("∂L") else h for h in self.HEADER)
 
     NUMERIC = (2, 4, 5, 6)  # columns of numbers: right-aligned, so the decimal points line up
 
-    def __str__(self):
+    def __str__(self) -> str:
         table = [self.header()] + self.rows()
         widths = [max(len(row[c]) for row in table) for c in range(len(table[0]))]
 
-        def line(row):
+        def line(row: Sequence[str]) -> str:
             cells = (
                 cell.rjust(w) if c in self.NUMERIC else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))
             )
@@ -222,10 +223,10 @@ class Steps:
             lines.append(f"({self.root_name} is a leaf: there is nothing to pass back)")
         return "\n".join(lines)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return str(self)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         e = html.escape
         head = "".join(f"<th>{e(h)}</th>" for h in self.header())
         body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in self.rows())
@@ -236,7 +237,7 @@ class Steps:
 
     # -- pictures -----------------------------------------------------------------------
 
-    def known(self, frame):
+    def known(self, frame: int) -> dict[int, float]:
         """The gradients known in frame ``frame`` (0: the start, k: after step k).
 
         A dict from position in ``order`` to the gradient received so far; a Value
@@ -252,7 +253,7 @@ class Steps:
                 known[share.index] = share.total
         return known
 
-    def grad_texts(self, frame):
+    def grad_texts(self, frame: int) -> list[str]:
         """The grad field of every Value in frame ``frame``: ``grad 0.4468``, or ``grad ?``.
 
         Every field is padded to the width it has in its widest frame, so the
@@ -260,11 +261,11 @@ class Steps:
         """
         return self._grad_texts(self.known(frame))
 
-    def _grad_texts(self, known):
+    def _grad_texts(self, known: Mapping[int, float]) -> list[str]:
         return [("grad " + (self.number(known[i]) if i in known else "?")).ljust(self.grad_widths[i])
                 for i in range(len(self.order))]  # fmt: skip
 
-    def _grad_widths(self):
+    def _grad_widths(self) -> list[int]:
         """The widest each Value's grad field gets in any frame."""
         widths = [len("grad ?")] * len(self.order)
         widths[-1] = max(widths[-1], len("grad " + self.number(self.start_grad)))
@@ -273,7 +274,7 @@ class Steps:
                 widths[share.index] = max(widths[share.index], len("grad " + self.number(share.total)))
         return widths
 
-    def frame(self, frame, rankdir="LR", clusters=True):
+    def frame(self, frame: int, rankdir: str = "LR", clusters: bool = True) -> GraphDrawing:
         """Frame ``frame`` as a ``graphviz.Digraph``: 0 is the start, k shows step k.
 
         The node passing its gradient on and the edges it flows back along are
@@ -297,7 +298,7 @@ class Steps:
             )
         return self._drawing(known, style, rankdir, clusters)
 
-    def picture(self, rankdir="LR", clusters=True):
+    def picture(self, rankdir: str = "LR", clusters: bool = True) -> GraphDrawing:
         """The layout every frame shares, with no highlighting and the gradients of the start.
 
         Every node and edge has an SVG ``id`` (see ``drawing.build_graph``) and
@@ -307,7 +308,9 @@ class Steps:
         check_rankdir(rankdir)
         return self._drawing(self.known(0), FrameStyle(label_widths=self.label_widths), rankdir, clusters, ids=True)
 
-    def _drawing(self, known, style, rankdir, clusters, ids=False):
+    def _drawing(
+        self, known: Mapping[int, float], style: FrameStyle, rankdir: str, clusters: bool, ids: bool = False
+    ) -> GraphDrawing:
         return build_graph(
             self.order,
             rankdir=rankdir,
@@ -321,12 +324,12 @@ class Steps:
             ids=ids,
         )
 
-    def frames(self, rankdir="LR", clusters=True):
+    def frames(self, rankdir: str = "LR", clusters: bool = True) -> list[str]:
         """One SVG per frame: the start, then one per step."""
         return [self.frame(k, rankdir, clusters).svg() for k in range(len(self.steps) + 1)]
 
 
-def _terms(terms, joiner):
+def _terms(terms: Sequence[str], joiner: str) -> str:
     """``a + b + c``, or for many terms the first two, ``…`` and the last, with the count."""
     if len(terms) <= TERMS_SHOWN:
         return joiner.join(terms)
