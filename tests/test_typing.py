@@ -19,8 +19,10 @@ GOOD = """
 import random
 
 import autograd
-from autograd import Value, dot, grad, gradcheck, no_grad, topological_order
-from nn import MLP, SGD, History, Neuron, fit, mse_loss
+from autograd import Value, backward_steps, dot, draw_dot, grad, gradcheck, no_grad, topological_order
+from nn import GPT, MLP, SGD, CharTokenizer, History, Neuron, fit, mse_loss
+from nn.data import moons, names, train_test_split
+from nn.plots import decision_boundary, loss_curves
 
 x = Value(2.0, label="x")
 w = Value(-3.0)
@@ -50,12 +52,24 @@ loss = mse_loss([model(row) for row in X], targets)
 optimizer.zero_grad()
 loss.backward()
 optimizer.step()
+
+X_train, X_test, y_train, y_test = train_test_split(*moons(40, noise=0.2, seed=1))
+row: list[float] = X_train[0]
+label: int = y_test[0]
+loss_curves(history, "loss.png").savefig("again.png")
+decision_boundary(model, X_test, y_test, resolution=20)
+equations: list[str] = backward_steps(y).equations()
+svg: str = draw_dot(y, rankdir="TB").svg()
+gpt = GPT(CharTokenizer.from_texts(names()[:50]), block_size=16, seed=0)
+drawn: str = gpt.sample(temperature=0.5, seed=1)
+name_loss: Value = gpt.loss("emma")
 """
 
 # Each line is wrong in a way mypy can see; the comment names what it must say.
 BAD = """
-from autograd import Value, grad, no_grad
-from nn import MLP, SGD, Neuron, fit
+from autograd import Value, backward_steps, grad, no_grad
+from nn import GPT, MLP, SGD, Neuron, fit
+from nn.data import moons
 
 Value("x")  # expect: "Value" has incompatible type "str"
 MLP(2, "3")  # expect: "MLP" has incompatible type "str"
@@ -68,6 +82,10 @@ SGD([Value(1.0)], lr="fast")  # expect: "SGD" has incompatible type "str"
 fit(MLP(1, [1]), [[1.0]], [1.0], epochs="10")  # expect: "fit" has incompatible type "str"
 with no_grad(1):  # expect: Too many arguments for "no_grad"
     pass
+moons(n_samples="many")  # expect: "moons" has incompatible type "str"
+GPT("abc").sample(temperature="hot")  # expect: "sample" of "GPT" has incompatible type "str"
+text: int = GPT("abc").sample()  # expect: Incompatible types in assignment
+backward_steps(Value(1.0)).equations(0)  # expect: Too many arguments for "equations" of "Steps"
 """
 
 
@@ -121,3 +139,152 @@ def test_every_package_ships_py_typed():
     for package in ("autograd", "nn", "chainrule"):
         assert (REPO / package / "py.typed").is_file(), package
         assert "py.typed" in package_data["package-data"][package], package
+
+
+# -- every public function and method carries its hints -----------------------------------------
+
+PACKAGES = ("autograd", "nn", "chainrule")
+
+
+def _ours(obj):
+    """Was ``obj`` written in this project (not imported from the standard library or matplotlib)?"""
+    return (getattr(obj, "__module__", None) or "").partition(".")[0] in PACKAGES
+
+
+def _written_here(function):
+    """Is ``function``'s code in this project's source (not made by ``dataclass`` or a wrapper from the library)?"""
+    source = Path(function.__code__.co_filename)  # "<string>" for the code a dataclass writes
+    return source.is_absolute() and source.resolve().is_relative_to(REPO)
+
+
+def _re_exported(module):
+    """The names ``module`` re-exports in the typing way, ``from .tabular import from_csv as from_csv``."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(module))
+    return {
+        alias.name
+        for statement in tree.body
+        if isinstance(statement, ast.ImportFrom)
+        for alias in statement.names
+        if alias.asname == alias.name
+    }
+
+
+def _members(cls):
+    """The public methods of ``cls`` written in its own body: (name, function, skip the first parameter?).
+
+    Public: not starting with ``_``, plus the dunders a user calls through
+    syntax (``__init__``, ``__call__``, ``__len__`` ...). Methods a dataclass
+    generates (its ``__init__``, ``__repr__``, ``__eq__``) are not in our
+    source; the dataclass takes its fields' hints for them.
+    """
+    import inspect
+
+    for name, attribute in vars(cls).items():
+        if name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
+            continue
+        if isinstance(attribute, staticmethod):
+            functions = [(attribute.__func__, False)]
+        elif isinstance(attribute, classmethod):
+            functions = [(attribute.__func__, True)]
+        elif isinstance(attribute, property):
+            functions = [(f, True) for f in (attribute.fget, attribute.fset) if f is not None]
+        elif inspect.isfunction(attribute):
+            functions = [(attribute, True)]
+        else:
+            continue  # a constant such as Steps.HEADER, a nested class, a slot
+        for function, bound in functions:
+            if _ours(function) and _written_here(function):
+                yield f"{cls.__qualname__}.{name}", function, bound
+
+
+def missing_hints(function, bound=False):
+    """What ``function`` leaves unannotated: its parameters by name, and ``return``."""
+    import inspect
+
+    parameters = list(inspect.signature(function, follow_wrapped=False).parameters.values())
+    if bound:
+        parameters = parameters[1:]  # self or cls
+    missing = [p.name for p in parameters if p.annotation is inspect.Parameter.empty]
+    if inspect.signature(function).return_annotation is inspect.Signature.empty:
+        missing.append("return")
+    return missing
+
+
+def public_surface():
+    """Every public function and method a user reaches from ``autograd`` and ``nn``, as (name, function, bound).
+
+    The walk starts from both packages' ``__all__`` (and ``autograd.sum``,
+    which ``__all__`` leaves out only so that ``import *`` keeps the
+    builtin). A module listed there (``nn.data``, ``nn.plots``) gives its own
+    public functions and classes and what it re-exports; a class gives its
+    public methods, and its bases theirs; and a class of ours that a function or method returns
+    (``Steps`` from ``backward_steps``, ``GraphDrawing`` from ``draw_dot``,
+    ``KVCache`` from ``GPT.new_cache``) is walked too.
+    """
+    import importlib
+    import inspect
+
+    pending = []
+    for package in ("autograd", "nn"):
+        module = importlib.import_module(package)
+        names = [*module.__all__, "sum"] if package == "autograd" else module.__all__
+        pending += [(f"{package}.{name}", getattr(module, name)) for name in names]
+    seen, found = set(), []
+    while pending:
+        name, obj = pending.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if inspect.ismodule(obj):
+            exported = _re_exported(obj)
+            pending += [
+                (f"{obj.__name__}.{member}", value)
+                for member, value in vars(obj).items()
+                if not member.startswith("_")
+                and (inspect.isfunction(value) or inspect.isclass(value))
+                and (value.__module__ == obj.__name__ or member in exported)
+            ]
+        elif inspect.isclass(obj) and _ours(obj):
+            pending += [(base.__qualname__, base) for base in obj.__bases__]  # Value's label lives on Node
+            for method_name, function, bound in _members(obj):
+                found.append((method_name, function, bound))
+                pending.append((method_name, function))  # for the classes it returns
+        elif inspect.isfunction(obj) and _ours(obj):
+            if not any(function is obj for _, function, _ in found):
+                found.append((name, obj, False))
+            returned = inspect.signature(obj).return_annotation
+            if inspect.isclass(returned) and _ours(returned):
+                pending.append((returned.__qualname__, returned))
+        # anything else (__version__, a registry dict, a type alias) is not a function
+    return found
+
+
+def test_the_hint_check_finds_what_is_missing():
+    def plain(x, y=1):
+        return x
+
+    def typed(x: int, *rest: str, **options: float) -> int:
+        return x
+
+    class Thing:
+        def method(self, x: int):
+            return x
+
+    assert missing_hints(plain) == ["x", "y", "return"]
+    assert missing_hints(typed) == []
+    assert missing_hints(Thing.method, bound=True) == ["return"]
+
+
+def test_every_public_function_and_method_has_its_hints():
+    """A user's editor can only check what the library annotates: no public def of autograd or nn goes without."""
+    surface = public_surface()
+    names = {name for name, _, _ in surface}
+    # the walk reaches what it should: modules, classes, and the classes functions return
+    for expected in ("Value.tanh", "nn.data.moons", "nn.data.from_csv", "nn.plots.loss_curves", "GPT.sample",
+                     "Steps.equations", "GraphDrawing.svg", "KVCache.__len__", "History.__len__", "Node.label"):  # fmt: skip
+        assert expected in names, (expected, sorted(names))
+    unannotated = {name: missing for name, function, bound in surface if (missing := missing_hints(function, bound))}
+    assert unannotated == {}, "\n".join(f"{name}: no hint for {', '.join(m)}" for name, m in unannotated.items())

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..value import Value
 from . import passes as compiler_passes
-from .program import Builder, is_variable, listing
+from .program import Argument, Builder, Program, is_variable, listing
 from .recording import TracingError, compare, describe_arguments, made_inside, nudged, record
 from .replay import Replay
 
@@ -90,7 +90,15 @@ class Tape:
       stage (``"recorded"``, then one per pass: ``tape.stages``).
     """
 
-    def __init__(self, function, arguments, example, recorded, made, stages):
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        arguments: Sequence[Argument],
+        example: list[Any],
+        recorded: Program,
+        made: set[int],
+        stages: Sequence[tuple[str, Program]],
+    ) -> None:
         self.function = function
         self.arguments = arguments
         self.example = example
@@ -104,16 +112,16 @@ class Tape:
         self.calls = 0
 
     @property
-    def stages(self):
+    def stages(self) -> list[str]:
         return list(self.programs)
 
     @property
-    def outputs(self):
+    def outputs(self) -> int:
         return len(self.program.outputs)
 
     # -- running --------------------------------------------------------------
 
-    def read_parameters(self):
+    def read_parameters(self) -> np.ndarray:
         """θ: every parameter's current ``.data``, in the order of ``parameters``."""
         return np.fromiter([p.data for p in self.parameters], float, len(self.parameters))
 
@@ -130,7 +138,9 @@ class Tape:
             p.grad = current + g if isinstance(current, Value) or current != 0.0 else g
         return float(outputs.sum()) if reduction == "sum" else float(outputs.mean())
 
-    def evaluate(self, theta, *batch, gradient=None, output=0):
+    def evaluate(
+        self, theta: Sequence[float] | np.ndarray, *batch: Any, gradient: str | None = None, output: int = 0
+    ) -> tuple[Any, Any]:  # an array, or a list of them for several outputs; an array, or None if not asked for
         """With θ as an array, reading and changing no Value: ``(outputs, gradient)``.
 
         ``outputs`` is what ``tape(*batch)`` returns. ``gradient`` is None,
@@ -170,7 +180,7 @@ class Tape:
             return np.array(self.replay.output(run, self.program.outputs[0]))
         return self.replay.outputs(run)
 
-    def batch_arrays(self, batch):
+    def batch_arrays(self, batch: Sequence[Any]) -> tuple[list[np.ndarray], int]:
         """The batch as float arrays, one per argument, checked against the example; and the row count."""
         if len(batch) != len(self.arguments):
             raise TypeError(f"the tape takes {len(self.arguments)} argument(s), like its example, but got {len(batch)}")
@@ -238,11 +248,11 @@ class Tape:
             raise ValueError(f"unknown stage {stage!r}; the stages are {', '.join(map(repr, self.stages))}")
         return listing(self.programs[stage], max_lines)
 
-    def __str__(self):
+    def __str__(self) -> str:
         counts = " -> ".join(f"{len(program)} {name}" for name, program in self.programs.items())
         return f"Tape: {counts}\n{self.listing()}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"<Tape of {getattr(self.function, '__name__', type(self.function).__name__)}: "
             f"{len(self.program)} instructions, {len(self.parameters)} parameters>"

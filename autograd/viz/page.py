@@ -68,10 +68,10 @@ class BackwardPage:
         write_atomically(path, self.html.encode("ascii"))
         return path
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.html
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         # Stable text (no memory address), so saved notebooks do not change from run to run.
         return f"<BackwardPage: {self.title}, {len(self.steps)} steps>"
 
