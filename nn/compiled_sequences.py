@@ -74,6 +74,11 @@ class CompiledSequences:
         rows[np.arange(len(tokens)), tokens] = 1.0
         return rows
 
+    def arguments(self, sequences):
+        """A tape's arguments for sequences of one length: a one-hot row per name for each token read, then predicted."""
+        rows = np.stack([self.one_hot(sequence) for sequence in sequences])  # (names, tokens, vocab)
+        return [rows[:, t] for t in range(rows.shape[1] - 1)] + [rows[:, t] for t in range(1, rows.shape[1])]
+
     def tape_for(self, sequence):
         """The tape of sequences as long as ``sequence`` (traced from it the first time), and its θ positions."""
         read = len(sequence) - 1
@@ -84,14 +89,15 @@ class CompiledSequences:
                 return model.one_hot_loss(rows[:read], rows[read:])
 
             rows = self.one_hot(sequence)
-            example = [*rows[:-1].tolist(), *rows[1:].tolist()]
+            other = [(token + 1) % self.vocab for token in sequence]  # every token another one
             try:
-                tape = autograd.trace(loss_of_one_hot_rows, *example)
+                tape = autograd.trace(loss_of_one_hot_rows, *rows[:-1].tolist(), *rows[1:].tolist())
+                if any(p not in self.position for p in tape.parameters):
+                    raise CannotCompile("the loss reads Values that are not among the model's parameters")
+                index = np.array([self.position[p] for p in tape.parameters], dtype=int)
+                tape.evaluate(self.theta[index], *self.arguments([other]))  # checked now at other tokens, not mid-run
             except (autograd.TracingError, TypeError, ValueError, ArithmeticError) as error:
                 raise CannotCompile(f"the loss of a sequence of {read + 1} tokens cannot be traced: {error}") from None
-            if any(p not in self.position for p in tape.parameters):
-                raise CannotCompile("the loss reads Values that are not among the model's parameters")
-            index = np.array([self.position[p] for p in tape.parameters], dtype=int)
             self.tapes[read] = (tape, index)
         return self.tapes[read]
 
@@ -105,11 +111,8 @@ class CompiledSequences:
         total, self.grad[:] = 0.0, 0.0
         for sequences in groups.values():
             tape, index = self.tape_for(sequences[0])
-            rows = [self.one_hot(sequence) for sequence in sequences]
-            arguments = [np.stack([r[t] for r in rows]) for t in range(len(sequences[0]) - 1)]
-            arguments += [np.stack([r[t] for r in rows]) for t in range(1, len(sequences[0]))]
             try:
-                losses, grad = tape.evaluate(self.theta[index], *arguments, gradient="sum")
+                losses, grad = tape.evaluate(self.theta[index], *self.arguments(sequences), gradient="sum")
             except autograd.TracingError as error:  # a check at a later call refused the tape: never replay it wrongly
                 raise RuntimeError(
                     f"the tape of sequences of {len(sequences[0])} tokens was refused: {error}"

@@ -246,7 +246,9 @@ class GPT(Module):
         replay as the same picks for every name. Here both are arithmetic:
         the embedding is ``wte``'s columns dotted with the row (0·w for every
         other token, 1·w for this one) and the cross-entropy takes
-        ``dot(target row, logits)``. The numbers are exactly ``loss``'s.
+        ``dot(target row, logits)``. The loss is exactly ``loss``'s; the
+        gradients are too, up to the order in which a token read twice adds
+        up its two shares.
 
         >>> model = GPT("ab", seed=0)
         >>> rows = [[1.0 if i == t else 0.0 for i in range(3)] for t in model.tokenizer.encode("ab")]

@@ -159,6 +159,8 @@ def train_sequences(
     samples_every = None if samples_every is None else count(samples_every, "samples_every")
     samples = count(samples, "samples")
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
+    if not isinstance(compile, bool):
+        raise TypeError(f"compile must be True or False, not {compile!r}")
 
     steps_of = _training_steps(model, optimizer, sequences[0], compile)
     history = SequenceHistory()
@@ -242,7 +244,7 @@ class EagerSequenceSteps:
     def __init__(self, model, optimizer):
         self.model, self.optimizer = model, optimizer
         self.parameters = model.parameters()
-        self.graph = None
+        self.graph = autograd.Value(0.0)  # the last batch's loss
 
     def loss(self, batch):
         """The batch's loss, the mean of its sequences' losses; its graph is kept for the gradient."""
@@ -257,7 +259,6 @@ class EagerSequenceSteps:
 
     def step(self):
         self.optimizer.step()
-        self.graph = None  # the graph can go now
 
     def write_back(self):
         pass  # the Values are the model: nothing to copy
