@@ -12,7 +12,10 @@
 - ``wheels/``: chainrule's own wheel, built from this checkout, and the wheel
   of every requirement that applies in a browser (those whose environment
   markers hold under Pyodide: only ``graphviz``), which must be pure Python.
-  ``wheels/manifest.json`` lists them for the worker.
+  ``wheels/manifest.json`` lists them for the worker;
+- bytecode for what the page imports at start (``bytecode.mjs`` and
+  ``bytecode.py`` say why and how), compiled by the site's own Pyodide under
+  Node.js: ``wheels/bytecode.zip``, and the standard library's zip rewritten.
 
 Nothing in the folder names any other origin, so the page makes no request
 outside the server it came from.
@@ -108,8 +111,25 @@ def build(out):
         "wheels": [{"file": w.name, "bytes": w.stat().st_size} for w in shipped],
     }
     (out / "wheels" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    _ship_no_pyodide_packages(out / "pyodide" / "pyodide-lock.json")
+    run("node", HERE / "bytecode.mjs", out)  # writes wheels/bytecode.zip, rewrites python_stdlib.zip
+    manifest["bytecode"] = "bytecode.zip"
+    (out / "wheels" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"built {out}: {total / 1e6:.1f} MB in all; wheels: {', '.join(w.name for w in shipped)}")
+
+
+def _ship_no_pyodide_packages(lockfile):
+    """Empty the lockfile's list of Pyodide's own packages: the site ships none of them.
+
+    Pyodide reads the lockfile at start to learn which packages it could
+    load; the npm package's lists some 300 that live on Pyodide's servers, not
+    here (119 KB that every visitor fetched for nothing). The ``info`` part,
+    which Pyodide checks against its own version, stays as it is.
+    """
+    contents = json.loads(lockfile.read_text(encoding="utf-8"))
+    contents["packages"] = {}
+    lockfile.write_text(json.dumps(contents), encoding="utf-8")
 
 
 def _package_version(folder):

@@ -2,8 +2,8 @@
 //
 // On start the worker loads Pyodide (CPython compiled to WebAssembly) and viz.js
 // (Graphviz compiled to WebAssembly) from this site, unpacks chainrule's own wheel
-// and the pure wheels it needs (listed in wheels/manifest.json by `make site`), and
-// imports lesson.py. Nothing is fetched from any other origin.
+// and the pure wheels it needs (listed in wheels/manifest.json by `make site`) with
+// their bytecode, and imports lesson.py. Nothing is fetched from any other origin.
 //
 // Messages from the page are {id, kind, request}; each gets one answer {id, ok, result}
 // or {id, ok: false, error}. `kind` names a function of lesson.py, called with the
@@ -24,7 +24,13 @@ const mark = (name) => (phases[name] = (performance.now() - started) / 1000);
 
 async function boot() {
   const site = new URL("./", import.meta.url);
-  const [pyodide, viz, manifest] = await Promise.all([
+  const fetchBuffer = (name) => fetch(new URL("wheels/" + name, site)).then((r) => r.arrayBuffer());
+  // everything is fetched while Pyodide starts; the wheels wait for it only to be unpacked
+  const files = fetch(new URL("wheels/manifest.json", site))
+    .then((r) => r.json())
+    .then((manifest) => Promise.all([manifest.bytecode, ...manifest.wheels.map((w) => w.file)].map(fetchBuffer)));
+  const lessonSource = fetch(new URL("lesson.py", site)).then((r) => r.text());
+  const [pyodide, viz, [bytecode, ...wheels], lesson] = await Promise.all([
     loadPyodide({ indexURL: new URL("pyodide/", site).href, stdout: log, stderr: log }).then((p) => {
       mark("pyodide");
       return p;
@@ -33,15 +39,14 @@ async function boot() {
       mark("viz");
       return v;
     }),
-    fetch(new URL("wheels/manifest.json", site)).then((r) => r.json()),
+    files,
+    lessonSource,
   ]);
   globalThis.chainruleGraphviz = viz; // autograd/viz/browser.py draws with it
-  const wheels = await Promise.all(
-    manifest.wheels.map((w) => fetch(new URL("wheels/" + w.file, site)).then((r) => r.arrayBuffer())),
-  );
   wheels.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel"));
+  // compiled at build time (playground/bytecode.py), so that importing lesson compiles nothing
+  pyodide.unpackArchive(bytecode, "zip", { extractDir: "/" });
   mark("wheels");
-  const lesson = await fetch(new URL("lesson.py", site)).then((r) => r.text());
   pyodide.FS.mkdirTree("/playground");
   pyodide.FS.writeFile("/playground/lesson.py", lesson);
   pyodide.runPython("import sys; sys.path.insert(0, '/playground'); import lesson");

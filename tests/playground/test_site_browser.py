@@ -290,6 +290,45 @@ def test_the_wheel_needs_in_the_browser_only_what_the_site_ships(visit):
     assert len(build.requirements_in_browser(own, cpython_environment)) == 9
 
 
+# What the build compiled (playground/bytecode.py): the flags word of a .pyc says "hash-based, unchecked" (PEP 552),
+# which CPython's importer never writes itself, so a module with it was not compiled in the browser.
+STARTED_FROM_BYTECODE = r"""
+import importlib.util, json, sys, zipfile
+
+def compiled_at_build(name):
+    spec = sys.modules[name].__spec__
+    if spec.origin.startswith("/lib/python314.zip/"):  # the standard library's zip: bytecode in place of source
+        if not spec.origin.endswith(".pyc"):
+            return False
+        data = zipfile.ZipFile("/lib/python314.zip").read(spec.origin.removeprefix("/lib/python314.zip/"))
+    else:
+        with open(importlib.util.cache_from_source(spec.origin), "rb") as file:
+            data = file.read()
+    return int.from_bytes(data[4:8], "little") == 0b01
+
+names = ["lesson", "autograd", "autograd.value", "autograd.viz.page", "nn", "nn.training", "graphviz",
+         "typing", "json", "dataclasses", "importlib.metadata"]
+json.dumps({
+    "compiled": {name: compiled_at_build(name) for name in names},
+    "filename": sys.modules["autograd.value"].Value.__add__.__code__.co_filename,
+    "typing": sys.modules["typing"].__spec__.origin,
+})
+"""
+
+
+def test_the_page_starts_from_bytecode_compiled_when_the_site_was_built(visit):
+    seen = json.loads(visit.python(STARTED_FROM_BYTECODE))
+    assert seen["compiled"] == dict.fromkeys(seen["compiled"], True)
+    # the library keeps its source beside the bytecode, and the bytecode names it, so tracebacks show its lines
+    assert seen["filename"].endswith("/autograd/value.py")
+    assert seen["typing"] == "/lib/python314.zip/typing.pyc"  # the standard library's started modules: bytecode only
+    error = visit.python(
+        "import traceback, autograd\ntry:\n    autograd.Value('x')\nexcept TypeError:\n"
+        "    text = traceback.format_exc()\ntext"
+    )
+    assert "autograd/value.py" in error and "raise TypeError" in error
+
+
 # -- the formula lesson --------------------------------------------------------------------
 
 
