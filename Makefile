@@ -51,9 +51,9 @@ lint: $(VENV)/.lint
 	$(VENV)/bin/ruff format --check autograd nn chainrule tests bench playground
 	$(VENV)/bin/mypy
 
+# both tables are printed even when the first misses a target; the status says whether any did
 bench: $(VENV)/.bench
-	$(PY) bench/run.py
-	$(PY) bench/tracing.py
+	status=0; $(PY) bench/run.py || status=1; $(PY) bench/tracing.py || status=1; exit $$status
 
 # JupyterLab on the notebooks (notebook 08's PyTorch part needs torch: make .venv/.test first)
 lab: $(VENV)/.notebooks

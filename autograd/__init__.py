@@ -9,6 +9,7 @@
 """
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from .backprop import backward, grad, gradients
 from .checks import gradcheck
@@ -60,8 +61,15 @@ _LAZY = {
     "TracingError": "tracing",
 }
 
+if TYPE_CHECKING:  # the type checker reads the lazy names' signatures here; at run time nothing is imported
+    from .tracing import Tape, TracingError, trace
+    from .viz.animation import backward_animation
+    from .viz.drawing import draw_dot, render_png, render_svg
+    from .viz.page import BackwardPage, backward_page
+    from .viz.steps import backward_steps
 
-def __getattr__(name):
+
+def __getattr__(name: str) -> Any:
     if name == "__version__":  # read on first use: importlib.metadata is not light either
         from importlib.metadata import PackageNotFoundError, version
 
@@ -74,5 +82,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY) | {"__version__"})

@@ -19,14 +19,16 @@ import math
 import numbers
 import operator
 import threading
+from collections.abc import Iterable
+from typing import Any
 
 from . import derivatives as rules
-from .graph import MANY, MANY_NODES, Node, order_for_a_pass, topological_order
+from .graph import MANY, MANY_NODES, Node, V, order_for_a_pass, topological_order
 from .modes import anomaly_error, current_mode, enable_grad
 from .numerics import real_number
 
 
-def apply_rule(node, grad, create_graph=False):
+def apply_rule(node: Node, grad: Any, create_graph: bool = False) -> tuple[Any, ...]:
     """The shares ``node``'s rule sends back to its operands for an arriving ``grad``, as a tuple.
 
     The rule sees plain floats, or with ``create_graph`` the Values themselves,
@@ -41,7 +43,7 @@ def apply_rule(node, grad, create_graph=False):
     return tuple(shares) if isinstance(shares, (tuple, list)) else (shares,)  # one operand: one share
 
 
-def reference_gradients(root, grad=1.0, create_graph=False):
+def reference_gradients(root: Node, grad: Any = 1.0, create_graph: bool = False) -> dict[Any, Any]:
     """The gradient of ``root`` with respect to every Value it depends on, as the plain loop.
 
     This is the definition that ``float_pass`` must meet, and the pass that
@@ -78,7 +80,7 @@ INLINE_ADD, INLINE_MULTIPLY, INLINE_RELU = rules.add, rules.multiply, rules.relu
 INLINE_SUM, INLINE_DOT = rules.sum, rules.dot
 
 
-def float_pass(root, root_grad):
+def float_pass(root: Node, root_grad: Any) -> tuple[list[Any], list[Any]]:
     """``reference_gradients(root, root_grad)`` for floats, left in every node's ``_incoming``.
 
     Returns the nodes in topological order and the leaves among them; no
@@ -158,12 +160,12 @@ def float_pass(root, root_grad):
     return order, leaves
 
 
-def _float_pass_allowed(create_graph):
+def _float_pass_allowed(create_graph: bool) -> bool:
     """Whether this pass may take ``float_pass``; if so, the caller now holds ``_ONE_FLOAT_PASS``."""
     return not create_graph and not current_mode.get().checking and _ONE_FLOAT_PASS.acquire(blocking=False)
 
 
-def gradients(root, grad=1.0, create_graph=False):
+def gradients(root: V, grad: float | V = 1.0, create_graph: bool = False) -> dict[V, float | V]:
     """The gradient of ``root`` with respect to every Value it depends on, as a dict.
 
     ``grad`` is the gradient that starts the pass, d(root)/d(root) = 1 by
@@ -180,7 +182,7 @@ def gradients(root, grad=1.0, create_graph=False):
         _ONE_FLOAT_PASS.release()
 
 
-def _check_shares(node, shares):
+def _check_shares(node: Any, shares: tuple[Any, ...]) -> None:  # node: a Value (it has .op)
     """Under ``detect_anomaly``: every gradient a rule hands out must be finite."""
     for x, share in zip(node.operands, shares):
         number = share.data if isinstance(share, Node) else share
@@ -188,7 +190,7 @@ def _check_shares(node, shares):
             raise anomaly_error(f"the backward rule of {node.op} produced {number}", node.op, node.operands, start=node)
 
 
-def _start(root, grad, create_graph):
+def _start(root: Any, grad: object, create_graph: bool) -> Any:  # root: a Value, whose kind can be made from a float
     """The gradient that starts a pass: a float, or a Value (of the root's own kind) when building a graph."""
     if isinstance(grad, Node):
         return grad if create_graph else grad.data
@@ -196,7 +198,7 @@ def _start(root, grad, create_graph):
     return type(root)(grad) if create_graph else grad
 
 
-def backward(root, grad=1.0, create_graph=False):
+def backward(root: Node, grad: object = 1.0, create_graph: bool = False) -> None:
     """Reverse-mode pass from ``root``, with PyTorch's rules for ``.grad``.
 
     - Leaves (Values you created, such as parameters) **accumulate**: two
@@ -238,7 +240,7 @@ def backward(root, grad=1.0, create_graph=False):
 _WRITING = threading.Lock()
 
 
-def _accumulated(leaf, g):
+def _accumulated(leaf: Node, g: Any) -> Any:
     """A leaf's ``.grad`` plus ``g``; ``None`` (how PyTorch's ``zero_grad`` resets) counts as zero."""
     current = leaf.grad
     if current is None or (type(current) is float and current == 0.0):
@@ -251,7 +253,7 @@ def _accumulated(leaf, g):
     return current + g
 
 
-def grad(output, inputs, create_graph=False):
+def grad(output: V, inputs: V | Iterable[V], create_graph: bool = False) -> tuple[float | V, ...]:
     """The gradients of ``output`` with respect to each of ``inputs``, leaving ``.grad`` alone.
 
     Returns a tuple with one entry per input; an input that ``output`` does

@@ -1,14 +1,21 @@
 """``gradcheck``: reverse-mode gradients checked against finite differences."""
 
 import math
+from collections.abc import Callable, Iterable
 
 from .backprop import grad
 from .modes import no_grad
 from .numerics import real_number
-from .value import Value
+from .value import Number, Value
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Iterable[Value | Number],
+    eps: Number = 1e-6,
+    atol: Number = 1e-5,
+    rtol: Number = 1e-4,
+) -> bool:
     """Compare the gradients of ``f(*inputs)`` from ``backward`` with finite differences.
 
     For each input x the central difference (f(x + eps) - f(x - eps)) / (2 eps)
@@ -29,9 +36,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
     output = f(*leaves)
     if not isinstance(output, Value):
         raise TypeError(f"gradcheck: f must return a Value, not {type(output).__name__}")
-    analytic = grad(output, leaves)
+    analytic = [float(g) for g in grad(output, leaves)]  # floats already: no create_graph
 
-    def f_at(shifted):
+    def f_at(shifted: list[float]) -> float:
         with no_grad():
             result = f(*[Value(p) for p in shifted])
         return result.data if isinstance(result, Value) else float(result)
@@ -51,7 +58,7 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
     return True
 
 
-def _positive(x, name, zero_allowed=True):
+def _positive(x: object, name: str, zero_allowed: bool = True) -> float:
     """A tolerance or step as a float: finite, and above 0 (or at least 0 where ``zero_allowed``)."""
     number = real_number(x, f"gradcheck: {name}")
     if not math.isfinite(number) or number < 0 or (number == 0 and not zero_allowed):

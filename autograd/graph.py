@@ -23,14 +23,16 @@ time, each time it walks the node; so the label of a node an operation made is
 only stored once someone names it (until then it reads as "").
 """
 
+from __future__ import annotations  # Node names itself in its annotations
+
 import threading
-from typing import Any
+from typing import Any, SupportsIndex, TypeVar
 
 MANY = object()  # marks a node whose operands are a tuple in _first (sum and dot)
 MANY_NODES = object()  # the same, when none of them is a constant
 
 
-def operands_of(first, second):
+def operands_of(first: Any, second: Any) -> tuple[Any, ...]:
     """A node's operands as a tuple, from its two operand slots."""
     if second is MANY_NODES or second is MANY:
         return first
@@ -53,7 +55,7 @@ class Node:
     _incoming: Any  # the backward pass's running total (None until a pass reaches the node)
 
     @property
-    def label(self):
+    def label(self) -> str:
         """A name to show in pictures and messages, ``""`` for none."""
         try:
             return self._label
@@ -61,28 +63,28 @@ class Node:
             return ""
 
     @label.setter
-    def label(self, label):
+    def label(self, label: str) -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
         self._label = label
 
     @property
-    def rule(self):
+    def rule(self) -> Any:
         """The rule of the formula sheet that passes this node's gradient back; None for a leaf."""
         return self._rule
 
     @property
-    def operands(self):
+    def operands(self) -> tuple[Any, ...]:
         """Everything this node was computed from, in order: nodes and float constants."""
         return operands_of(self._first, self._second)
 
     @property
-    def parents(self):
+    def parents(self) -> tuple[Node, ...]:
         """The nodes this one was computed from, in order (constants left out)."""
         return tuple(x for x in self.operands if isinstance(x, Node))
 
     @property
-    def constants(self):
+    def constants(self) -> tuple[float, ...]:
         """The plain numbers this one was computed from, such as the 2.0 in ``x * 2.0``."""
         return tuple(x for x in self.operands if not isinstance(x, Node))
 
@@ -93,7 +95,7 @@ class Node:
     # by the time a node is written its operands have been, and pickle only refers
     # back to them. Rebuilt, the graph shares what the original shared.
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         if id(self) in _being_listed.ids:  # listed by a node further down: its operands are written already
             _being_listed.ids.discard(id(self))
             return _rebuilt, _fields(self)
@@ -101,14 +103,14 @@ class Node:
         _being_listed.ids.update(map(id, ancestors))
         return _rebuilt_after, (tuple(ancestors), *_fields(self))
 
-    def __copy__(self):  # a shallow copy shares the operands: nothing to list
+    def __copy__(self) -> Node:  # a shallow copy shares the operands: nothing to list
         return _rebuilt(*_fields(self))
 
 
 class _Listing(threading.local):
     ids: set[int]  # the nodes a pickle in this thread has listed and not yet written
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.ids = set()
 
 
@@ -118,7 +120,7 @@ _being_listed = _Listing()
 _MARKERS = {"many": MANY, "many nodes": MANY_NODES}  # by name: a copy of a marker would not be it
 
 
-def _fields(node):
+def _fields(node: Node) -> tuple[Any, ...]:
     """Everything a node holds, for ``_rebuilt``; a marker in ``_second`` travels by its name."""
     second = node._second
     marker = next((name for name, m in _MARKERS.items() if second is m), None)
@@ -126,7 +128,9 @@ def _fields(node):
             None if marker else second, marker)  # fmt: skip
 
 
-def _rebuilt(kind, data, grad, label, rule, first, second, marker):
+def _rebuilt(
+    kind: type[Node], data: float, grad: Any, label: str, rule: Any, first: Any, second: Any, marker: str | None
+) -> Node:
     """A node made again from ``_fields``: what unpickling and copying call (``.op`` follows from the rule)."""
     node = object.__new__(kind)
     node.data, node.grad = data, grad
@@ -137,15 +141,18 @@ def _rebuilt(kind, data, grad, label, rule, first, second, marker):
     return node
 
 
-def _rebuilt_after(ancestors, *fields):
+def _rebuilt_after(ancestors: tuple[Node, ...], *fields: Any) -> Node:
     """``_rebuilt``, once the ``ancestors`` (listed only so that they come first) are rebuilt."""
     return _rebuilt(*fields)
 
 
 _OPERANDS_DONE = object()  # a marker on the stack of topological_order
 
+# A kind of Node, in practice Value: topological_order(a Value) -> list[Value].
+V = TypeVar("V", bound=Node)
 
-def topological_order(root):
+
+def topological_order(root: V) -> list[V]:
     """Every Value ``root`` depends on, each after all of its parents; ``root`` last.
 
     Depth-first, with an explicit stack instead of recursion, so a graph may
@@ -153,9 +160,9 @@ def topological_order(root):
     """
     if not isinstance(root, Node):
         raise TypeError(f"topological_order() needs a Value, not {type(root).__name__}")
-    order = []
+    order: list[V] = []  # every node reached from a Value is a Value
     expanded = set()  # nodes whose operands have been put on the stack
-    waiting: list[Node] = []  # expanded nodes whose operands are not all in `order` yet
+    waiting: list[V] = []  # expanded nodes whose operands are not all in `order` yet
     stack: list[Any] = [root]  # Values, and the marker _OPERANDS_DONE
     while stack:
         node = stack.pop()
@@ -173,7 +180,7 @@ def topological_order(root):
     return order
 
 
-def order_for_a_pass(root, mark):
+def order_for_a_pass(root: Node, mark: float) -> list[Node]:
     """``topological_order(root)``, walked for the backward pass: every node's ``_incoming`` becomes ``mark``.
 
     The same walk, giving the same order, with two economies. A node counts

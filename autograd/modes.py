@@ -8,12 +8,15 @@ A context variable belongs to the thread (or asyncio task) that set it, so
 ``with no_grad():`` in one thread never affects a graph another thread builds.
 """
 
+from __future__ import annotations  # Switch names itself in its annotations
+
 import contextvars
 import functools
 import inspect
 import threading
 from collections import deque
-from typing import NamedTuple
+from collections.abc import Callable, Generator, Iterable
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from .graph import Node
 
@@ -32,6 +35,8 @@ RECORDING = _MODES[Mode()]
 
 current_mode = contextvars.ContextVar("chainrule_mode", default=RECORDING)
 
+F = TypeVar("F", bound=Callable[..., Any])  # a function a Switch decorates, returned with the same signature
+
 
 class Switch:
     """A change of mode for the length of a ``with`` block, or of every call to a decorated function.
@@ -43,11 +48,11 @@ class Switch:
     the generator object is made.
     """
 
-    def __init__(self, **changes):
+    def __init__(self, **changes: bool) -> None:
         self.changes = changes
         self.entries = threading.local()  # per thread: the modes to restore, one per entry not yet left
 
-    def __enter__(self):
+    def __enter__(self) -> Switch:
         mode = current_mode.get()
         if not hasattr(self.entries, "replaced"):
             self.entries.replaced = []
@@ -55,31 +60,31 @@ class Switch:
         current_mode.set(_MODES[mode._replace(**self.changes)])
         return self
 
-    def __exit__(self, *exception):
+    def __exit__(self, *exception: object) -> Literal[False]:
         current_mode.set(self.entries.replaced.pop())
-        return False
+        return False  # an exception raised inside the block goes on
 
-    def __call__(self, function):
+    def __call__(self, function: F) -> F:
         if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
             raise TypeError(f"cannot decorate the async function {function.__qualname__}; use `with` inside it")
         changes = self.changes
         if inspect.isgeneratorfunction(function):
 
             @functools.wraps(function)
-            def generator(*args, **kwargs):
+            def generator(*args: Any, **kwargs: Any) -> Any:
                 return (yield from _stepped(Switch(**changes), function(*args, **kwargs)))
 
-            return generator
+            return cast(F, generator)
 
         @functools.wraps(function)
-        def call(*args, **kwargs):
+        def call(*args: Any, **kwargs: Any) -> Any:
             with Switch(**changes):
                 return function(*args, **kwargs)
 
-        return call
+        return cast(F, call)
 
 
-def _stepped(switch, generator):
+def _stepped(switch: Switch, generator: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
     """Run ``generator`` with ``switch`` entered for each of its steps, passing on what is sent and thrown in."""
     resume, value = generator.send, None
     while True:
@@ -99,7 +104,7 @@ def _stepped(switch, generator):
             resume, value = generator.throw, error
 
 
-def no_grad():
+def no_grad() -> Switch:
     """Inside ``with no_grad():`` operations build no graph: every result is a leaf.
 
     Use it for work that needs no gradient, such as evaluating a model or
@@ -108,7 +113,7 @@ def no_grad():
     return Switch(recording=False)
 
 
-def enable_grad():
+def enable_grad() -> Switch:
     """Undo an enclosing ``no_grad()`` for the block."""
     return Switch(recording=True)
 
@@ -117,7 +122,7 @@ def is_grad_enabled() -> bool:
     return current_mode.get().recording
 
 
-def detect_anomaly():
+def detect_anomaly() -> Switch:
     """Inside ``with detect_anomaly():`` a NaN or infinity is an error.
 
     Any operation whose result, or any backward rule whose gradient, is not a
@@ -128,7 +133,7 @@ def detect_anomaly():
     return Switch(checking=True)
 
 
-def nearest_label(start):
+def nearest_label(start: Any) -> str | None:
     """The label of ``start`` or of the closest Value above it in the graph, or None."""
     queue = deque(start if isinstance(start, (tuple, list)) else [start])
     seen = set()
@@ -143,7 +148,7 @@ def nearest_label(start):
     return None
 
 
-def first_few(texts, shown=4):
+def first_few(texts: Iterable[str], shown: int = 4) -> str:
     """``texts`` joined by commas, cut after the first ``shown``: ``a, b, c, d, … (33 in all)``."""
     texts = list(texts)
     if len(texts) <= shown + 1:
@@ -151,7 +156,7 @@ def first_few(texts, shown=4):
     return ", ".join(texts[:shown]) + f", … ({len(texts)} in all)"
 
 
-def anomaly_error(what, op, inputs, start=None):
+def anomaly_error(what: str, op: str, inputs: Iterable[Any], start: Any = None) -> FloatingPointError:
     """The FloatingPointError that ``detect_anomaly`` raises; a long list of inputs is cut short."""
     shown = first_few(repr(x.data) if isinstance(x, Node) else f"{x!r} (constant)" for x in inputs)
     label = nearest_label(start if start is not None else inputs)

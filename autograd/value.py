@@ -20,9 +20,13 @@ Three choices keep the graph small and fast:
   operation's name is read from its rule rather than stored in every node.
 """
 
+from __future__ import annotations  # annotations may name Value before it is defined
+
 import builtins
 import math
 import operator
+from collections.abc import Iterable
+from typing import Any
 
 from . import derivatives as rules
 from . import numerics
@@ -39,6 +43,10 @@ FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sof
 FUSED = ("sum", "dot", "logsumexp")  # autograd.sum, .dot and .logsumexp: many operands, one node
 OPERATIONS = OPERATORS + FUNCTIONS + FUSED
 
+# A plain number an operation accepts beside Values: an int or a float (NumPy's
+# numbers too, at run time).
+Number = float | int
+
 # The name ``.op`` shows for a node, by the rule the node records; a leaf has
 # no rule. (A node keeps its rule only: one field less in every node.)
 OPERATION_OF_RULE = {
@@ -52,7 +60,7 @@ OPERATION_OF_RULE = {
 }  # fmt: skip
 
 
-def _constant(x):
+def _constant(x: object) -> float | None:
     """A plain number as a float, or None for anything else (so Python can say so).
 
     A number no float can hold (``10**400``) raises ``OverflowError`` instead.
@@ -72,17 +80,17 @@ def _constant(x):
         return None
 
 
-def _data(x):
+def _data(x: Value | float) -> float:
     return x.data if isinstance(x, Node) else x
 
 
-def _as_float(data, what):
+def _as_float(data: object, what: str) -> float:
     if isinstance(data, Node):
         raise TypeError(f"{what} must be a real number, not a Value (use its .data, or the Value itself)")
     return numerics.real_number(data, what)
 
 
-def _result(data, rule, first, second=None):
+def _result(data: float, rule: Any, first: Any, second: Any = None) -> Value:
     """The Value made by one operation: a graph node, or a leaf under ``no_grad``.
 
     ``first`` and ``second`` are the operands (``second`` is None for a function
@@ -118,26 +126,27 @@ class Value(Node):
     __slots__ = ()  # the fields are Node's: data, grad, label and how it was made
 
     @property
-    def op(self):
+    def op(self) -> str:
         """The name of the operation that made this Value ("+", "tanh", ...), "" for a leaf."""
         name = OPERATION_OF_RULE.get(self._rule)
         return name if name is not None else self._rule.__name__  # a rule replaced after import
 
-    def __init__(self, data, label=""):
+    def __init__(self, data: Number, label: str = "") -> None:
         self.label = label  # checked: a str
         self.data = _as_float(data, "Value(data)")
         self.grad = 0.0
         self._rule = self._first = self._second = self._incoming = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         grad = f"<Value {self.grad.data!r}>" if isinstance(self.grad, Value) else repr(self.grad)
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={grad}{label})"
 
-    def __float__(self):
+    def __float__(self) -> float:
+        """``float(x)``: the number alone, ``x.data`` (no graph: nothing flows back through it)."""
         return self.data
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         """A Value's truth is its number's, as for a one-number tensor in PyTorch: ``bool(Value(0.0))`` is False."""
         return self.data != 0.0
 
@@ -148,16 +157,17 @@ class Value(Node):
     # instead of calling _result: one function call less per node is a fifth
     # of the time of ``a * b``. Under no_grad or detect_anomaly they call it.
 
-    def __add__(self, other):
+    def __add__(self, other: Value | Number) -> Value:
         """``a + b``; the gradient passes to both sides unchanged: d/da = d/db = 1."""
         if isinstance(other, Value):
             data = self.data + other.data
         elif type(other) is float:  # a float constant takes a single check
             data = self.data + other
         else:
-            other = _constant(other)
-            if other is None:
+            constant = _constant(other)
+            if constant is None:
                 return NotImplemented
+            other = constant
             data = self.data + other
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
             return _result(data, rules.add, self, other)
@@ -170,50 +180,52 @@ class Value(Node):
         out._incoming = None
         return out
 
-    def __radd__(self, other):
+    def __radd__(self, other: Number) -> Value:
         """``number + a``: d/da = 1."""
-        other = _constant(other)
-        if other is None:
+        constant = _constant(other)
+        if constant is None:
             return NotImplemented
-        data = other + self.data
+        data = constant + self.data
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
-            return _result(data, rules.add, other, self)
+            return _result(data, rules.add, constant, self)
         out = _new_value(Value)  # _result, written out
         out.data = data
         out.grad = 0.0
         out._rule = rules.add
-        out._first = other
+        out._first = constant
         out._second = self
         out._incoming = None
         return out
 
-    def __sub__(self, other):
+    def __sub__(self, other: Value | Number) -> Value:
         """``a - b``: d/da = 1, d/db = -1."""
         if type(other) is not float:  # a float constant takes a single check
             if isinstance(other, Value):
                 return _result(self.data - other.data, rules.subtract, self, other)
-            other = _constant(other)
-            if other is None:
+            constant = _constant(other)
+            if constant is None:
                 return NotImplemented
+            other = constant
         return _result(self.data - other, rules.subtract, self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Number) -> Value:
         """``number - a``: d/da = -1."""
-        other = _constant(other)
-        if other is None:
+        constant = _constant(other)
+        if constant is None:
             return NotImplemented
-        return _result(other - self.data, rules.subtract, other, self)
+        return _result(constant - self.data, rules.subtract, constant, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Value | Number) -> Value:
         """``a * b``: each side receives the other, d/da = b, d/db = a."""
         if isinstance(other, Value):
             data = self.data * other.data
         elif type(other) is float:  # a float constant takes a single check
             data = self.data * other
         else:
-            other = _constant(other)
-            if other is None:
+            constant = _constant(other)
+            if constant is None:
                 return NotImplemented
+            other = constant
             data = self.data * other
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
             return _result(data, rules.multiply, self, other)
@@ -226,39 +238,40 @@ class Value(Node):
         out._incoming = None
         return out
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Number) -> Value:
         """``number * a``: d/da = number."""
-        other = _constant(other)
-        if other is None:
+        constant = _constant(other)
+        if constant is None:
             return NotImplemented
-        data = other * self.data
+        data = constant * self.data
         if _mode_now() is not RECORDING:  # under no_grad or detect_anomaly
-            return _result(data, rules.multiply, other, self)
+            return _result(data, rules.multiply, constant, self)
         out = _new_value(Value)  # _result, written out
         out.data = data
         out.grad = 0.0
         out._rule = rules.multiply
-        out._first = other
+        out._first = constant
         out._second = self
         out._incoming = None
         return out
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | Number) -> Value:
         """``a / b``: d/da = 1/b, d/db = -a/b². Dividing by zero raises ZeroDivisionError."""
         if not isinstance(other, Value):
-            other = _constant(other)
-            if other is None:
+            constant = _constant(other)
+            if constant is None:
                 return NotImplemented
+            other = constant
         return _divide(self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Number) -> Value:
         """``number / a``: d/da = -number/a²."""
-        other = _constant(other)
-        if other is None:
+        constant = _constant(other)
+        if constant is None:
             return NotImplemented
-        return _divide(other, self)
+        return _divide(constant, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Value | Number) -> Value:
         """``x ** n``: d/dx = n·x^(n-1); with a Value exponent also d/dn = x^n·ln x.
 
         ``0 ** negative`` raises ZeroDivisionError; a negative base needs a
@@ -267,58 +280,59 @@ class Value(Node):
         if isinstance(other, Value):
             data = numerics.power(self.data, other.data)
             return _result(data, rules.power_value, self, other)
-        other = _constant(other)
-        if other is None:
+        constant = _constant(other)
+        if constant is None:
             return NotImplemented
-        return _result(numerics.power(self.data, other), rules.power_constant, self, other)
+        return _result(numerics.power(self.data, constant), rules.power_constant, self, constant)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: Number) -> Value:
         """``a ** x`` for a number a: d/dx = a^x·ln a."""
-        other = _constant(other)
-        if other is None:
+        constant = _constant(other)
+        if constant is None:
             return NotImplemented
-        return _result(numerics.power(other, self.data), rules.exponential_constant, other, self)
+        return _result(numerics.power(constant, self.data), rules.exponential_constant, constant, self)
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         """``-x``: d/dx = -1."""
         return _result(-self.data, rules.negate, self)
 
-    def __pos__(self):
+    def __pos__(self) -> Value:
+        """``+x`` is ``x`` itself: no new node, d/dx = 1."""
         return self
 
-    def __abs__(self):
+    def __abs__(self) -> Value:
         """``|x|``: d/dx = the sign of x (1, -1, or 0 at the kink)."""
         return _result(abs(self.data), rules.absolute, self)
 
     # -- functions ----------------------------------------------------------
 
-    def exp(self):
+    def exp(self) -> Value:
         """e^x, which is its own derivative: d/dx = e^x."""
         return _result(numerics.exp(self.data), rules.exp, self)
 
-    def log(self):
+    def log(self) -> Value:
         """The natural logarithm ln x, for x > 0: d/dx = 1/x. (nan gives nan, as in every operation.)"""
         x = self.data
         if x <= 0.0:
             raise ValueError(f"log() of {x}: the input must be positive")
         return _result(math.log(x), rules.log, self)
 
-    def sqrt(self):
+    def sqrt(self) -> Value:
         """√x, for x ≥ 0: d/dx = 1/(2√x), infinite at 0."""
         x = self.data
         if x < 0.0:
             raise ValueError(f"sqrt() of {x}: the input must not be negative")
         return _result(math.sqrt(x), rules.sqrt, self)
 
-    def tanh(self):
+    def tanh(self) -> Value:
         """tanh x = (e^x - e^-x)/(e^x + e^-x): d/dx = 1 - tanh²x."""
         return _result(math.tanh(self.data), rules.tanh, self)
 
-    def sigmoid(self):
+    def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e^-x), stable at both ends: d/dx = σ(x)·(1 - σ(x))."""
         return _result(numerics.stable_sigmoid(self.data), rules.sigmoid, self)
 
-    def relu(self):
+    def relu(self) -> Value:
         """max(0, x): d/dx = 1 where x > 0, else 0."""
         x = self.data
         data = 0.0 if x <= 0.0 else x
@@ -333,17 +347,17 @@ class Value(Node):
         out._incoming = None
         return out
 
-    def leaky_relu(self, slope=0.01):
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x where x > 0, else slope·x: d/dx = 1 or slope."""
         slope = _as_float(slope, "leaky_relu(slope)")
         x = self.data
         return _result(x if x > 0.0 else slope * x, rules.leaky_relu, self, slope)
 
-    def softplus(self):
+    def softplus(self) -> Value:
         """ln(1 + e^x), a smooth ReLU that never overflows: d/dx = σ(x)."""
         return _result(numerics.softplus(self.data), rules.softplus, self)
 
-    def heaviside(self):
+    def heaviside(self) -> Value:
         """The perceptron's threshold: 1.0 where the input is above 0, else 0.0 (forward only).
 
         Its slope is 0 on both sides of the jump and undefined at it, so no
@@ -354,36 +368,40 @@ class Value(Node):
         data = 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan  # nan stays nan
         return _result(data, rules.heaviside, self)
 
-    def sin(self):
+    def sin(self) -> Value:
         """sin x, for finite x: d/dx = cos x."""
         return _result(numerics.periodic(math.sin, self.data, "sin"), rules.sin, self)
 
-    def cos(self):
+    def cos(self) -> Value:
         """cos x, for finite x: d/dx = -sin x."""
         return _result(numerics.periodic(math.cos, self.data, "cos"), rules.cos, self)
 
     # -- comparisons: by value, not differentiable ---------------------------
     # == and hash stay identity-based, so Values work as set members and dict keys.
 
-    def __lt__(self, other):
-        other = other.data if isinstance(other, Value) else _constant(other)
-        return NotImplemented if other is None else self.data < other
+    def __lt__(self, other: Value | Number) -> bool:
+        """``a < b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
+        number = other.data if isinstance(other, Value) else _constant(other)
+        return NotImplemented if number is None else self.data < number
 
-    def __le__(self, other):
-        other = other.data if isinstance(other, Value) else _constant(other)
-        return NotImplemented if other is None else self.data <= other
+    def __le__(self, other: Value | Number) -> bool:
+        """``a <= b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
+        number = other.data if isinstance(other, Value) else _constant(other)
+        return NotImplemented if number is None else self.data <= number
 
-    def __gt__(self, other):
-        other = other.data if isinstance(other, Value) else _constant(other)
-        return NotImplemented if other is None else self.data > other
+    def __gt__(self, other: Value | Number) -> bool:
+        """``a > b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
+        number = other.data if isinstance(other, Value) else _constant(other)
+        return NotImplemented if number is None else self.data > number
 
-    def __ge__(self, other):
-        other = other.data if isinstance(other, Value) else _constant(other)
-        return NotImplemented if other is None else self.data >= other
+    def __ge__(self, other: Value | Number) -> bool:
+        """``a >= b`` on the numbers (``.data``), a plain bool: a comparison has no derivative."""
+        number = other.data if isinstance(other, Value) else _constant(other)
+        return NotImplemented if number is None else self.data >= number
 
     # -- the backward pass ----------------------------------------------------
 
-    def backward(self, grad=1.0, create_graph=False):
+    def backward(self, grad: Value | Number = 1.0, create_graph: bool = False) -> None:
         """Fill in ``.grad`` of every Value this one depends on (see ``backprop.backward``)."""
         backward(self, grad, create_graph)
 
@@ -396,12 +414,12 @@ _FLOAT = {float}
 _data_of = operator.attrgetter("data")
 
 
-def _divide(a, b):
+def _divide(a: Value | float, b: Value | float) -> Value:
     """``a / b`` where either side may be a constant (but not both)."""
     return _result(numerics.quotient(_data(a), _data(b)), rules.divide, a, b)
 
 
-def _fused_operands(items, name):
+def _fused_operands(items: tuple[Any, ...], name: str) -> tuple[tuple[Any, ...], list[float], object]:
     """The operands of ``sum`` or ``dot``: Values and float constants, checked.
 
     Returns the operands, their numbers, and the marker for the node's second
@@ -414,15 +432,15 @@ def _fused_operands(items, name):
     if kinds <= _VALUE_OR_FLOAT:
         operands = items
     else:
-        operands = []
+        checked: list[Value | float] = []
         for item in items:
             if not isinstance(item, Value):
                 number = _constant(item)
                 if number is None:
                     raise TypeError(f"{name}() takes Values and real numbers, not {type(item).__name__}")
                 item = number
-            operands.append(item)
-        operands = tuple(operands)
+            checked.append(item)
+        operands = tuple(checked)
         kinds = set(map(type, operands))
     plain = [x.data if isinstance(x, Value) else x for x in operands]
     if not kinds - _FLOAT:  # no Value (or no operand at all)
@@ -430,12 +448,13 @@ def _fused_operands(items, name):
     return operands, plain, MANY if float in kinds else MANY_NODES
 
 
-def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in API.md)
+def sum(values: Iterable[Value | Number], start: Value | Number = 0.0) -> Value:  # noqa: A001 (shadows the builtin on purpose, as in API.md)
     """``start + v1 + v2 + ...`` as one graph node.
 
     A neuron adds many terms; one ``sum`` node replaces a chain of ``+`` nodes
     with the same value and the same gradients, in a fraction of the time and
-    memory. Plain numbers are allowed among the terms.
+    memory. Plain numbers are allowed among the terms. Every term receives
+    the gradient unchanged: d/dv_i = 1.
     """
     items = (*values, start) if isinstance(start, Value) or start != 0.0 else tuple(values)
     operands, plain, marker = _fused_operands(items, "sum")
@@ -445,10 +464,11 @@ def sum(values, start=0.0):  # noqa: A001 (shadows the builtin on purpose, as in
     return _result(data, rules.sum, operands, marker)
 
 
-def dot(weights, inputs):
+def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number]) -> Value:
     """``w1*x1 + w2*x2 + ...`` as one graph node: a neuron's weighted sum.
 
     ``weights`` and ``inputs`` are equally long sequences of Values or numbers.
+    Each side receives the other, as in ``*``: d/dw_i = x_i, d/dx_i = w_i.
     """
     if not isinstance(weights, (list, tuple)):
         weights = tuple(weights)
@@ -464,7 +484,7 @@ def dot(weights, inputs):
     return _result(data, rules.dot, operands, marker)
 
 
-def logsumexp(values):
+def logsumexp(values: Iterable[Value | Number]) -> Value:
     """``ln(e^v1 + e^v2 + ...)`` as one graph node, computed without overflow.
 
     The log of a sum of exponentials normalises a softmax: ``softmax(z)_i =

@@ -79,7 +79,7 @@ def main(argv=None):
 
     print(
         f"Python {sys.version.split()[0]}; {args.rounds} alternating rounds per workload, "
-        f"{args.steps} training steps a round; medians over the rounds (of a round's mean step). "
+        f"{args.steps} training steps a round; medians over the rounds (of a round's mean step), in CPU time. "
         f"Load average at start: {_load()}"
     )
     bench = Bench(args.rounds, args.steps)

@@ -3,6 +3,12 @@
 Every workload runs on all its engines in turn (A, B, C, A, B, C, ...), so a
 machine that speeds up or slows down during the run treats them alike, and
 only ratios of medians measured in the same run are compared.
+
+Times are the process's CPU time (``time.process_time``), not the clock on
+the wall. Every engine here computes on one thread (PyTorch is set to one),
+so on an idle machine the two agree; on a shared one the clock also counts
+the moments the process waited for a core, which once moved the same ratio
+from 3.0x to 1.8x between two runs ten minutes apart.
 """
 
 import gc
@@ -10,6 +16,8 @@ import statistics
 import sys
 import threading
 import time
+
+clock = time.process_time  # CPU seconds of this process: see the module's docstring
 
 HEAVY_LIBRARIES = ("numpy", "scipy", "sklearn", "torch", "pandas", "matplotlib")
 
@@ -34,9 +42,9 @@ def timed(function):
     """A callable for ``alternate`` that times one call of ``function``."""
 
     def run():
-        start = time.perf_counter()
+        start = clock()
         outcome = function()
-        return [time.perf_counter() - start], outcome
+        return [clock() - start], outcome
 
     return run
 
@@ -55,10 +63,10 @@ def timed_steps(make_model, step, steps):
     def run():
         model = make_model()
         losses = []
-        start = time.perf_counter()
+        start = clock()
         for k in range(steps):
             losses.append(step(model, k))
-        return [(time.perf_counter() - start) / steps], losses
+        return [(clock() - start) / steps], losses
 
     return run
 

@@ -95,7 +95,7 @@ def add_command(subparsers):
     return parser
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``draw`` for parsed ``args``; returns the exit status."""
     from autograd.viz.animation import DEFAULT_MAX_NODES as ANIMATION_MAX
     from autograd.viz.animation import backward_animation

@@ -138,7 +138,7 @@ def add_command(commands):
     return parser
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``gpt`` for parsed ``args``; returns the exit status."""
     names = data.names()
     longest = max(names, key=len)

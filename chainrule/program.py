@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 import autograd
 
@@ -11,7 +12,7 @@ from .report import PROG, USAGE_ERROR
 COMMANDS = (train, gpt, draw)  # each module has add_command(subparsers) and run(args)
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="chainrule: backpropagation you can watch. Train a small network or a GPT, "
@@ -24,7 +25,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """The console entry point; returns the exit status."""
     parser = build_parser()
     try:

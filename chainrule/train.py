@@ -197,7 +197,7 @@ def add_command(commands):
     return parser
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``train`` for parsed ``args``; returns the exit status."""
     problems = []
     if args.csv is not None:

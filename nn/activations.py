@@ -12,6 +12,8 @@ history: notebook 00 trains such a unit with the perceptron rule instead.
 ``TRAINABLE`` lists the names that gradient descent can train.
 """
 
+from collections.abc import Callable
+
 from autograd import Value
 
 ACTIVATIONS = {
@@ -28,7 +30,7 @@ FORWARD_ONLY = ("step",)
 TRAINABLE = tuple(name for name in ACTIVATIONS if name not in FORWARD_ONLY)
 
 
-def check_activation(name, what="activation"):
+def check_activation(name: str, what: str = "activation") -> str:
     """Return ``name`` if it names an activation; otherwise say which names exist."""
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a name such as 'tanh', not {type(name).__name__}")
@@ -38,6 +40,6 @@ def check_activation(name, what="activation"):
     return name
 
 
-def activation_function(name, what="activation"):
+def activation_function(name: str, what: str = "activation") -> Callable[[Value], Value] | None:
     """The function for ``name`` (a ``Value`` method), or ``None`` for ``"linear"``."""
     return ACTIVATIONS[check_activation(name, what)]

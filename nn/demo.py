@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 
 import autograd
 import nn
@@ -39,7 +40,7 @@ def neuron_graph(path):
     return loss
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nn.demo", description="Train an MLP on two moons and draw it.")
     parser.add_argument("--out", default=os.path.join("out", "demo"), help="where the pictures go (default out/demo)")
     parser.add_argument("--epochs", type=int, default=25, help="passes over the training set (default 25)")

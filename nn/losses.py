@@ -9,12 +9,16 @@ checked against PyTorch in ``tests/test_nn_losses.py``.
 
 import math
 import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import autograd
 from autograd import Value
 
+from .hints import Outputs, Parameters, Scalar
 
-def mse_loss(predictions, targets):
+
+def mse_loss(predictions: Outputs, targets: Outputs) -> Value:
     """Mean squared error: ``mean((prediction - target)²)``.
 
     Takes two lists of equal length (of Values or numbers; an item may itself
@@ -25,7 +29,7 @@ def mse_loss(predictions, targets):
     return autograd.sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(predictions)
 
 
-def bce_with_logits_loss(logits, targets):
+def bce_with_logits_loss(logits: Outputs, targets: Outputs) -> Value:
     """Binary cross-entropy on raw scores (logits), each target in [0, 1].
 
     ``-[y·log σ(z) + (1 - y)·log(1 - σ(z))]`` simplifies to
@@ -41,7 +45,7 @@ def bce_with_logits_loss(logits, targets):
     return autograd.sum(_value(z).softplus() - y * z for z, y in zip(logits, targets)) / len(logits)
 
 
-def hinge_loss(scores, labels):
+def hinge_loss(scores: Outputs, labels: Outputs) -> Value:
     """The max-margin loss of micrograd's demo: ``mean(relu(1 - y·score))``, y in {-1, +1}.
 
     A point costs nothing once it is on the right side with a margin of at
@@ -54,7 +58,7 @@ def hinge_loss(scores, labels):
     return autograd.sum(_value(1.0 - y * s).relu() for s, y in zip(scores, labels)) / len(scores)
 
 
-def softmax_cross_entropy(logits, label):
+def softmax_cross_entropy(logits: Sequence[Scalar], label: int | Sequence[Scalar]) -> Value:
     """Cross-entropy of a softmax over ``logits`` (one example) for class ``label``.
 
     ``-log softmax(z)[label] = log Σ exp(z_j) - z[label]``. The sum of
@@ -89,19 +93,22 @@ def softmax_cross_entropy(logits, label):
     return autograd.logsumexp(logits) - logits[label]
 
 
-def _probabilities(targets, classes):
+def _probabilities(targets: Sequence[Scalar], classes: int) -> list[Scalar]:
     """Target probabilities for ``classes`` classes, checked: numbers (or Values) in [0, 1] adding up to 1."""
     if len(targets) != classes:
         raise ValueError(f"softmax_cross_entropy(): {len(targets)} target probabilities for {classes} classes")
-    numbers_ = [_number(p) for p in targets]
-    if any(p is None or not 0.0 <= p <= 1.0 for p in numbers_):
+    found = [_number(p) for p in targets]
+    numbers_ = [p for p in found if p is not None and 0.0 <= p <= 1.0]
+    if len(numbers_) < len(found):
         raise ValueError(f"softmax_cross_entropy(): target probabilities must be numbers in [0, 1], got {targets!r}")
     if abs(math.fsum(numbers_) - 1.0) > 1e-9:
         raise ValueError(f"softmax_cross_entropy(): target probabilities must add up to 1, got {math.fsum(numbers_)}")
     return list(targets)
 
 
-def softmax_cross_entropy_batch(batch_logits, labels):
+def softmax_cross_entropy_batch(
+    batch_logits: Sequence[Sequence[Scalar]], labels: Sequence[int | Sequence[Scalar]]
+) -> Value:
     """The mean of ``softmax_cross_entropy`` over a batch: a list of logit lists and a list of labels."""
     batch_logits = _sequence(batch_logits, "softmax_cross_entropy_batch", "batch_logits")
     labels = _sequence(labels, "softmax_cross_entropy_batch", "labels")
@@ -115,7 +122,7 @@ def softmax_cross_entropy_batch(batch_logits, labels):
     return autograd.sum(losses) / len(losses)
 
 
-def l2_penalty(parameters, alpha):
+def l2_penalty(parameters: Parameters, alpha: float) -> Value:
     """``alpha · Σ p²``: weight decay as a loss term (micrograd's ``reg_loss``).
 
     ``parameters`` is a list of Values or a model; for a model the sum covers
@@ -123,16 +130,14 @@ def l2_penalty(parameters, alpha):
     leave the biases out, as many libraries do). The sum of squares is one
     ``dot`` node: the parameters dotted with themselves.
     """
-    if hasattr(parameters, "parameters"):
-        parameters = parameters.parameters()
-    parameters = list(parameters)
-    alpha = _number(alpha)
-    if alpha is None or not 0.0 <= alpha < math.inf:
-        raise ValueError(f"l2_penalty(): alpha must be a finite number >= 0, got {alpha!r}")
-    for p in parameters:
+    listed = list(parameters.parameters() if hasattr(parameters, "parameters") else parameters)
+    number = _number(alpha)
+    if number is None or not 0.0 <= number < math.inf:
+        raise ValueError(f"l2_penalty(): alpha must be a finite number >= 0, got {number!r}")
+    for p in listed:
         if not isinstance(p, Value):
             raise TypeError(f"l2_penalty() takes Values (parameters), not {type(p).__name__}")
-    return alpha * autograd.dot(parameters, parameters)
+    return number * autograd.dot(listed, listed)
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +153,7 @@ LOSSES = {
 }
 
 
-def loss_by_name(loss):
+def loss_by_name(loss: str | Callable[..., Value]) -> tuple[str, Callable[..., Value], bool]:
     """``(name, batch loss function, classifies)`` for a loss name or a function.
 
     A function from ``LOSSES`` passed by itself keeps its name; any other
@@ -166,7 +171,7 @@ def loss_by_name(loss):
     raise TypeError(f"loss must be a name such as 'mse' or a function, not {type(loss).__name__}")
 
 
-def check_targets(loss_name, targets, outputs):
+def check_targets(loss_name: str, targets: Sequence[Any], outputs: int) -> None:
     """Check that ``targets`` suit the loss, for a model with ``outputs`` outputs.
 
     Each loss wants its own kind of target: class indices for cross_entropy,
@@ -211,7 +216,7 @@ def check_targets(loss_name, targets, outputs):
 # ---------------------------------------------------------------------------
 
 
-def _number(x):
+def _number(x: object) -> float | None:
     """A plain number as a float (Values by their data); None for anything else."""
     if isinstance(x, Value):
         return x.data
@@ -220,21 +225,21 @@ def _number(x):
     return None
 
 
-def _value(x):
+def _value(x: Scalar) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-def _is_scalar(x):
+def _is_scalar(x: object) -> bool:
     return isinstance(x, (Value, numbers.Real))
 
 
-def _sequence(x, function, what):
+def _sequence(x: Any, function: str, what: str) -> list[Any]:
     if _is_scalar(x) or isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
         raise TypeError(f"{function}(): {what} must be a list, not {type(x).__name__}")
     return list(x)
 
 
-def _pair(predictions, targets, function):
+def _pair(predictions: Any, targets: Any, function: str) -> tuple[list[Any], list[Any]]:
     """Two equally long flat lists, from two lists or two single items (nested lists are flattened)."""
     if _is_scalar(predictions) and _is_scalar(targets):
         return [predictions], [targets]

@@ -13,12 +13,15 @@ of ``+`` nodes, which is slower but shows every step when drawn.
 
 import builtins
 import numbers
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Self
 
 import autograd
 from autograd import Value
 
 from .activations import activation_function, check_activation
 from .checks import count, flag
+from .hints import FilePath, Inputs, Seed
 from .initializers import check_init, draw, make_rng
 from .state import check_state, load_model, rebuildable, save_model
 
@@ -40,14 +43,14 @@ class Module:
     # The short name an attribute takes in parameter labels: {"layers": "L"} labels model.layers[2] "L2".
     label_names: dict[str, str] = {}
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, Value)`` pairs in a stable order; a shared Value is listed once."""
         return [(name, p) for name, _, p in _unique(_walk(self, "", ""))]
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return [p for _, p in self.named_parameters()]
 
-    def label_parameters(self):
+    def label_parameters(self) -> list[str]:
         """Label every parameter with where it lives, unique within the model; returns the labels.
 
         A label is the path of ``named_parameters`` written short: each
@@ -69,16 +72,16 @@ class Module:
             p.label = label
         return labels
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next backward pass."""
         for p in self.parameters():
             p.grad = 0.0
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, float]:
         """Every parameter's value as ``{name: float}``."""
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Copy values from ``state`` (as made by ``state_dict``) into the parameters.
 
         Everything is checked before anything changes: if a name is missing
@@ -91,17 +94,17 @@ class Module:
         for (_, p), number in zip(targets, values):
             p.data = number
 
-    def save(self, path):
+    def save(self, path: FilePath) -> None:
         """Write the model (architecture and weights) to ``path`` as JSON."""
         save_model(self, path)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: FilePath) -> Self:
         """Rebuild a model written by ``save``: ``model = MLP.load("model.json")``."""
         return load_model(path, expected=cls)
 
 
-def _walk(value, name, label):
+def _walk(value: object, name: str, label: str) -> Iterator[tuple[str, str, Value]]:
     """Every ``(name, label, Value)`` inside ``value``, depth first, in attribute order.
 
     ``name`` is the path as ``state_dict`` writes it (``layers.0.w.1``),
@@ -124,11 +127,11 @@ def _walk(value, name, label):
             yield from _walk(item, f"{name}.{key}", _joined(label, str(key)))
 
 
-def _joined(path, part):
+def _joined(path: str, part: str) -> str:
     return f"{path}.{part}" if path else part
 
 
-def _unique(found):
+def _unique(found: Iterator[tuple[str, str, Value]]) -> list[tuple[str, str, Value]]:
     """``found`` without repeats of a Value: a parameter shared by two places is listed at the first."""
     seen = set()
     kept = []
@@ -152,7 +155,15 @@ class Neuron(Module):
     ('tanh', 'dot')
     """
 
-    def __init__(self, nin, activation="tanh", seed=None, init="uniform", fused=True, fan_out=1):
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "tanh",
+        seed: Seed = None,
+        init: str = "uniform",
+        fused: bool = True,
+        fan_out: int = 1,
+    ) -> None:
         self.nin = count(nin, "nin")
         self.activation = check_activation(activation)
         self.init = check_init(init)
@@ -163,10 +174,10 @@ class Neuron(Module):
         self._activate = activation_function(activation)
         self.label_parameters()  # w0, w1, ..., b
 
-    def __call__(self, x):
+    def __call__(self, x: Inputs) -> Value:
         return self._forward(_inputs(x, self.nin))
 
-    def _forward(self, x):
+    def _forward(self, x: Sequence[Value | float]) -> Value:
         """The output for inputs ``x`` whose length is already checked."""
         if self.fused:
             try:
@@ -178,16 +189,16 @@ class Neuron(Module):
         activate = self._activate
         return z if activate is None else activate(z)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this architecture."""
         return {"nin": self.nin, "activation": self.activation, "init": self.init, "fused": self.fused}
 
     @staticmethod
-    def parameter_count(config):
+    def parameter_count(config: Mapping[str, Any]) -> int:
         """How many parameters ``config`` would build, worked out without building them."""
         return count(config["nin"], "nin") + 1
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
@@ -197,7 +208,15 @@ class Layer(Module):
 
     label_names = {"neurons": "n"}
 
-    def __init__(self, nin, nout, activation="tanh", seed=None, init="uniform", fused=True):
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        seed: Seed = None,
+        init: str = "uniform",
+        fused: bool = True,
+    ) -> None:
         self.nin = count(nin, "nin")
         self.nout = count(nout, "nout")
         self.activation = check_activation(activation)
@@ -207,11 +226,11 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, rng, init, fused, fan_out=nout) for _ in range(self.nout)]
         self.label_parameters()  # n0.w0, ..., n0.b, n1.w0, ...
 
-    def __call__(self, x):
-        x = _inputs(x, self.nin)
-        return [n._forward(x) for n in self.neurons]
+    def __call__(self, x: Inputs) -> list[Value]:
+        inputs = _inputs(x, self.nin)
+        return [n._forward(inputs) for n in self.neurons]
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         return {
             "nin": self.nin,
             "nout": self.nout,
@@ -221,11 +240,11 @@ class Layer(Module):
         }
 
     @staticmethod
-    def parameter_count(config):
+    def parameter_count(config: Mapping[str, Any]) -> int:
         """How many parameters ``config`` would build, worked out without building them."""
         return (count(config["nin"], "nin") + 1) * count(config["nout"], "nout")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
@@ -246,14 +265,14 @@ class MLP(Module):
 
     def __init__(
         self,
-        nin,
-        nouts,
-        activation="tanh",
-        seed=None,
-        init="uniform",
-        output_activation="linear",
-        fused=True,
-    ):
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "tanh",
+        seed: Seed = None,
+        init: str = "uniform",
+        output_activation: str = "linear",
+        fused: bool = True,
+    ) -> None:
         self.nin = count(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             raise TypeError(f"nouts must be a list of layer widths such as [16, 16, 1], not {type(nouts).__name__}")
@@ -273,12 +292,13 @@ class MLP(Module):
         ]
         self.label_parameters()  # L0.n0.w0, ...: model.layers[0].neurons[0].w[0]
 
-    def __call__(self, x):
+    def __call__(self, x: Inputs) -> Any:  # a Value, or a list of Values when the last layer has several
+        out: Any = x
         for layer in self.layers:
-            x = layer(x)  # each layer checks its input's size
-        return x[0] if len(x) == 1 else x
+            out = layer(out)  # each layer checks its input's size
+        return out[0] if len(out) == 1 else out
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         return {
             "nin": self.nin,
             "nouts": list(self.nouts),
@@ -289,7 +309,7 @@ class MLP(Module):
         }
 
     @staticmethod
-    def parameter_count(config):
+    def parameter_count(config: Mapping[str, Any]) -> int:
         """How many parameters ``config`` would build, worked out without building them."""
         nouts = config["nouts"]
         if not isinstance(nouts, list):
@@ -297,7 +317,7 @@ class MLP(Module):
         sizes = [count(config["nin"], "nin")] + [count(n, "every layer width in nouts") for n in nouts]
         return builtins.sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = "" if self.output_activation == "linear" else f", output_activation={self.output_activation!r}"
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{extra})"
 
@@ -305,7 +325,7 @@ class MLP(Module):
 # ---------------------------------------------------------------------------
 
 
-def _inputs(x, nin):
+def _inputs(x: Any, nin: int) -> Sequence[Value | float]:  # x: checked here, whatever it is
     """``x`` as a sequence of ``nin`` inputs; a lone number or Value is fine when nin is 1."""
     if type(x) is not list and type(x) is not tuple:
         if isinstance(x, (Value, numbers.Real)):

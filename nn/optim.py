@@ -10,10 +10,12 @@ tests check this step by step).
 """
 
 import math
+from typing import Any
 
 from autograd import Value
 
 from .checks import number_in
+from .hints import Parameters
 
 
 class Optimizer:
@@ -23,19 +25,19 @@ class Optimizer:
     ``initial_lr`` keeps the value it started with.
     """
 
-    def __init__(self, params, lr):
+    def __init__(self, params: Parameters, lr: float) -> None:
         self.params = _parameter_list(params)
         self.lr = number_in(lr, "lr", low=0.0, low_open=True)
         self.initial_lr = self.lr
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
+    def step(self) -> None:
         raise NotImplementedError
 
-    def _gradients(self, weight_decay):
+    def _gradients(self, weight_decay: float) -> list[float]:
         """Each parameter's gradient as a float, plus ``weight_decay · p`` (L2) when asked."""
         grads = [p.grad if type(p.grad) is float else float(p.grad) for p in self.params]
         if weight_decay:
@@ -61,7 +63,9 @@ class SGD(Optimizer):
     ``weight_decay`` adds ``weight_decay * p`` to each gradient, as in PyTorch.
     """
 
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
+    def __init__(
+        self, params: Parameters, lr: float, momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False
+    ) -> None:
         super().__init__(params, lr)
         self.momentum = number_in(momentum, "momentum", low=0.0, high=1.0)
         self.weight_decay = number_in(weight_decay, "weight_decay", low=0.0)
@@ -70,7 +74,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self.velocity = [0.0] * len(self.params)  # the previous step of each parameter
 
-    def step(self):
+    def step(self) -> None:
         lr, momentum = self.lr, self.momentum
         grads = self._gradients(self.weight_decay)
         if momentum == 0.0:
@@ -95,7 +99,14 @@ class Adam(Optimizer):
     AdamW).
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(
+        self,
+        params: Parameters,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair such as (0.9, 0.999), got {betas!r}")
@@ -109,10 +120,10 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         self._adam_step(self._gradients(self.weight_decay))
 
-    def _adam_step(self, grads):
+    def _adam_step(self, grads: list[float]) -> None:
         """Move every parameter by Adam's rule for the gradients ``grads``."""
         self.t += 1
         beta1, beta2 = self.betas
@@ -140,10 +151,17 @@ class AdamW(Adam):
     The default ``weight_decay=0.01`` is PyTorch's.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    def __init__(
+        self,
+        params: Parameters,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
 
-    def step(self):
+    def step(self) -> None:
         grads = self._gradients(0.0)  # read before the decay changes p (the gradient was taken at the old p)
         if self.weight_decay:
             shrink = 1.0 - self.lr * self.weight_decay
@@ -155,7 +173,7 @@ class AdamW(Adam):
 # ---------------------------------------------------------------------------
 
 
-def _parameter_list(params):
+def _parameter_list(params: Any) -> list[Value]:  # params: checked here, whatever it is
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()  # a model is fine too
     if isinstance(params, Value):

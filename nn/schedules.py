@@ -28,14 +28,15 @@ import math
 import numbers
 
 from .checks import number_in
+from .optim import Optimizer
 
 
 class Schedule:
-    def factor(self, epoch):
+    def factor(self, epoch: int) -> float:
         """The multiple of the starting rate to use in ``epoch``."""
         raise NotImplementedError
 
-    def __call__(self, optimizer, epoch):
+    def __call__(self, optimizer: Optimizer, epoch: int) -> float:
         """Set ``optimizer.lr`` for ``epoch`` and return it."""
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
             raise ValueError(f"epoch must be a whole number >= 0, got {epoch!r}")
@@ -50,28 +51,28 @@ class linear_decay(Schedule):  # lower case: it is used like a function
     ``lr = start * (1 - 0.9 * epoch / epochs)``.
     """
 
-    def __init__(self, epochs, final=0.1):
+    def __init__(self, epochs: int, final: float = 0.1) -> None:
         self.epochs = _at_least_one(epochs, "epochs")
         self.final = number_in(final, "final", low=0.0, low_open=True)
 
-    def factor(self, epoch):
+    def factor(self, epoch: int) -> float:
         return 1.0 - (1.0 - self.final) * min(epoch, self.epochs) / self.epochs
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"linear_decay(epochs={self.epochs}, final={self.final})"
 
 
 class step_decay(Schedule):  # lower case: it is used like a function
     """Multiply the rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``)."""
 
-    def __init__(self, step_size, gamma=0.1):
+    def __init__(self, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = _at_least_one(step_size, "step_size")
         self.gamma = number_in(gamma, "gamma", low=0.0, low_open=True)
 
-    def factor(self, epoch):
+    def factor(self, epoch: int) -> float:
         return self.gamma ** (epoch // self.step_size)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"step_decay(step_size={self.step_size}, gamma={self.gamma})"
 
 
@@ -84,15 +85,15 @@ class cosine_decay(Schedule):  # lower case: it is used like a function
     eta_min=final * lr)``.
     """
 
-    def __init__(self, epochs, final=0.0):
+    def __init__(self, epochs: int, final: float = 0.0) -> None:
         self.epochs = _at_least_one(epochs, "epochs")
         self.final = number_in(final, "final", low=0.0, high=1.0)
 
-    def factor(self, epoch):
+    def factor(self, epoch: int) -> float:
         progress = min(epoch, self.epochs) / self.epochs
         return self.final + (1.0 - self.final) * (1.0 + math.cos(math.pi * progress)) / 2.0
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"cosine_decay(epochs={self.epochs}, final={self.final})"
 
 
@@ -109,7 +110,7 @@ class linear_warmup(Schedule):  # lower case: it is used like a function
     two, whose milestone is ``epochs``.
     """
 
-    def __init__(self, epochs, start=0.1, then=None):
+    def __init__(self, epochs: int, start: float = 0.1, then: Schedule | None = None) -> None:
         self.epochs = _at_least_one(epochs, "epochs")
         self.start = number_in(start, "start", low=0.0, low_open=True)
         if self.start > 1.0:
@@ -118,17 +119,17 @@ class linear_warmup(Schedule):  # lower case: it is used like a function
             raise TypeError(f"then must be a schedule such as cosine_decay(900), not {type(then).__name__}")
         self.then = then
 
-    def factor(self, epoch):
+    def factor(self, epoch: int) -> float:
         if epoch >= self.epochs and self.then is not None:
             return self.then.factor(epoch - self.epochs)
         return self.start + (1.0 - self.start) * min(epoch, self.epochs) / self.epochs
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         then = "" if self.then is None else f", then={self.then!r}"
         return f"linear_warmup(epochs={self.epochs}, start={self.start}{then})"
 
 
-def _at_least_one(n, name):
+def _at_least_one(n: object, name: str) -> int:
     """A number of epochs or steps: a whole number, at least 1."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")

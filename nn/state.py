@@ -20,6 +20,8 @@ from typing import Any
 from autograd import Value
 from autograd.viz.files import write_atomically
 
+from .hints import FilePath
+
 FORMAT = "chainrule.nn"
 VERSION = 1
 
@@ -87,7 +89,7 @@ def rebuildable(cls):
     return cls
 
 
-def save_model(model: Any, path) -> None:
+def save_model(model: Any, path: FilePath) -> None:
     """Write ``model``'s architecture and weights to ``path`` as JSON."""
     cls = type(model)
     kind = cls.__name__
@@ -102,7 +104,7 @@ def save_model(model: Any, path) -> None:
     write_atomically(path, json.dumps(document, indent=1, allow_nan=False) + "\n")  # never a half-written model
 
 
-def load_model(path, expected=None):
+def load_model(path: FilePath, expected: type | None = None) -> Any:
     """Rebuild the model saved at ``path``; ``expected`` is the class it must be."""
     where = os.fspath(path)
     with open(path, encoding="utf-8") as f:

@@ -19,6 +19,8 @@ makemore and microgpt.
 """
 
 import numbers
+from collections.abc import Iterable
+from typing import Self
 
 
 class CharTokenizer:
@@ -31,7 +33,7 @@ class CharTokenizer:
       makemore, or ``"<b>"`` when ``"."`` is one of ``chars``.
     """
 
-    def __init__(self, chars):
+    def __init__(self, chars: str) -> None:
         if not isinstance(chars, str):
             raise TypeError(f"chars must be a str of distinct characters, not {type(chars).__name__}")
         if not chars:
@@ -46,7 +48,7 @@ class CharTokenizer:
         self._ids = {c: i for i, c in enumerate(chars)}
 
     @classmethod
-    def from_texts(cls, texts):
+    def from_texts(cls, texts: Iterable[str]) -> Self:
         """The tokenizer of every character that occurs in ``texts``, sorted."""
         if isinstance(texts, str):
             raise TypeError("texts must be a list of strings, not one str")
@@ -56,7 +58,7 @@ class CharTokenizer:
                 raise TypeError(f"texts must hold strings, not {type(text).__name__}")
         return cls("".join(sorted(set("".join(texts)))))
 
-    def encode(self, text, boundaries=True):
+    def encode(self, text: str, boundaries: bool = True) -> list[int]:
         """The token ids of ``text``, framed by the boundary on both sides (unless ``boundaries=False``)."""
         if not isinstance(text, str):
             raise TypeError(f"encode() takes a str, not {type(text).__name__}")
@@ -88,7 +90,7 @@ class CharTokenizer:
             raise ValueError(f"token {token} is outside the vocabulary (ids 0 to {self.vocab_size - 1})")
         return token
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.vocab_size
 
     def __eq__(self, other):
@@ -99,5 +101,5 @@ class CharTokenizer:
     def __hash__(self):
         return hash(self.chars)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"CharTokenizer({self.chars!r})"

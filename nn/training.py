@@ -32,12 +32,15 @@ import math
 import random
 import time
 import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import autograd
 
 from .checks import check_examples, count, examples, shown
 from .collector import frozen_heap
 from .data import batch_indices, number_of_batches
+from .hints import Inputs, Model, Seed
 from .losses import check_targets, loss_by_name
 from .optim import SGD, Optimizer
 from .progress import progress_bar, sigint_stops
@@ -63,37 +66,37 @@ class History:
       before ``epochs``, if it did. The model keeps every step it took.
     """
 
-    def __init__(self, loss_name="", layer_names=()):
+    def __init__(self, loss_name: str = "", layer_names: Iterable[str] = ()) -> None:
         self.loss_name = loss_name
-        self.loss = []
-        self.accuracy = []
-        self.val_loss = []
-        self.val_accuracy = []
-        self.lr = []
-        self.seconds = []
-        self.gradients = []
+        self.loss: list[float] = []
+        self.accuracy: list[float | None] = []
+        self.val_loss: list[float] = []
+        self.val_accuracy: list[float | None] = []
+        self.lr: list[float] = []
+        self.seconds: list[float] = []
+        self.gradients: list[list[float]] = []
         self.layer_names = list(layer_names)
         self.steps = 0
         self.interrupted = False
         self.diverged = False
         self.stopped_early = False
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.loss)
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         return len(self.loss)
 
     @property
-    def has_accuracy(self):
+    def has_accuracy(self) -> bool:
         return any(a is not None for a in self.accuracy)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Everything as plain lists and numbers, ready for ``json.dump``."""
         return {key: (list(value) if isinstance(value, list) else value) for key, value in vars(self).items()}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.loss:
             summary = "no epoch completed"
         else:
@@ -109,22 +112,22 @@ class History:
 
 
 def fit(
-    model,
-    X,
-    y,
-    loss="mse",
-    optimizer=None,
-    epochs=100,
-    batch_size=None,
-    validation=None,
-    schedule=None,
-    progress=True,
-    seed=0,
-    callbacks=(),
-    record_gradients=False,
-    accuracy=None,
-    compile=False,  # noqa: A002 (the name API.md gives it, as in PyTorch's torch.compile)
-):
+    model: Model,
+    X: Sequence[Inputs],
+    y: Sequence[Any],
+    loss: str | Callable[..., autograd.Value] = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    validation: tuple[Sequence[Inputs], Sequence[Any]] | None = None,
+    schedule: Callable[[Optimizer, int], object] | None = None,
+    progress: bool = True,
+    seed: Seed = 0,
+    callbacks: Iterable[Callable[[int, History], object]] = (),
+    record_gradients: bool = False,
+    accuracy: bool | None = None,
+    compile: bool = False,  # noqa: A002 (the name API.md gives it, as in PyTorch's torch.compile)
+) -> History:
     """Train ``model`` on examples ``X`` with targets ``y``; returns a ``History``.
 
     - ``loss``: ``"mse"`` (targets are numbers), ``"bce"`` (a logit per
@@ -282,11 +285,19 @@ class EagerSteps:
     the same methods.
     """
 
-    def __init__(self, model, X, y, loss_function, optimizer, layer_weights):
+    def __init__(
+        self,
+        model: Model,
+        X: Sequence[Any],
+        y: Sequence[Any],
+        loss_function: Callable[..., autograd.Value],
+        optimizer: Optimizer,
+        layer_weights: Sequence[list[autograd.Value]],
+    ) -> None:
         self.model, self.X, self.y = model, X, y
         self.loss_function, self.optimizer, self.layer_weights = loss_function, optimizer, layer_weights
 
-    def step(self, rows, classifies):
+    def step(self, rows: Sequence[int], classifies: bool) -> tuple[float, list[Any] | None]:
         """One optimizer step on the examples ``rows``: (the loss, the outputs as numbers if ``classifies``)."""
         outputs = [self.model(self.X[i]) for i in rows]
         batch_loss = self.loss_function(outputs, [self.y[i] for i in rows])
@@ -295,20 +306,29 @@ class EagerSteps:
         self.optimizer.step()
         return batch_loss.data, ([as_numbers(o) for o in outputs] if classifies else None)
 
-    def mean_abs_grads(self):
+    def mean_abs_grads(self) -> list[float]:
         return [_mean_abs_grad(weights) for weights in self.layer_weights]
 
-    def evaluate(self, X, y, classifies):
+    def evaluate(self, X: Sequence[Any], y: Sequence[Any], classifies: bool) -> tuple[float, float | None]:
         return loss_and_accuracy(self.model, X, y, self.loss_function, classifies)
 
-    def write_back(self):
+    def write_back(self) -> None:
         pass  # the Values are the model: nothing to copy
 
-    def read_back(self):
+    def read_back(self) -> None:
         pass
 
 
-def _training_steps(model, X, y, loss_name, loss_function, optimizer, layer_weights, compiled):
+def _training_steps(
+    model: Model,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss_name: str,
+    loss_function: Callable[..., autograd.Value],
+    optimizer: Optimizer,
+    layer_weights: Sequence[list[autograd.Value]],
+    compiled: bool,
+) -> Any:
     """The steps ``fit`` takes: through a tape if asked and possible, else on the engine."""
     if compiled:
         from . import compiled as tapes  # NumPy, only when asked for
@@ -320,14 +340,14 @@ def _training_steps(model, X, y, loss_name, loss_function, optimizer, layer_weig
     return EagerSteps(model, X, y, loss_function, optimizer, layer_weights)
 
 
-def _check_targets(model, X, y, loss_name):
+def _check_targets(model: Model, X: Sequence[Any], y: Sequence[Any], loss_name: str) -> None:
     """Check ``y`` against the loss before the first step, for the model's number of outputs."""
     with autograd.no_grad():
         probe = model(X[0])
     check_targets(loss_name, y, len(probe) if isinstance(probe, (list, tuple)) else 1)
 
 
-def _layer_groups(model):
+def _layer_groups(model: Model) -> tuple[list[str], list[list[autograd.Value]]]:
     """Names and weight lists of the model's layers, for the gradient-flow record.
 
     An MLP gives one group per layer (its weights, not its biases: the bias
@@ -344,11 +364,11 @@ def _layer_groups(model):
     return [type(model).__name__], [model.parameters()]
 
 
-def _mean_abs_grad(weights):
+def _mean_abs_grad(weights: list[autograd.Value]) -> float:
     return math.fsum(abs(w.grad) for w in weights) / len(weights)
 
 
-def _postfix(history):
+def _postfix(history: History) -> str:
     parts = [f"loss={history.loss[-1]:.4f}"]
     if history.accuracy[-1] is not None:
         parts.append(f"acc={history.accuracy[-1]:.1%}")

@@ -1,7 +1,9 @@
 """The layout keeps its promises: no import cycles, no private names across modules, one list per choice.
 
 These tests read the source with ``ast``, so an import hidden inside a
-function counts as much as one at the top of a file.
+function counts as much as one at the top of a file. Only an import under
+``if TYPE_CHECKING:`` never runs, so it is no arrow between modules (it still
+may not name a private name).
 """
 
 import ast
@@ -34,12 +36,30 @@ def project_modules():
 MODULES = project_modules()
 
 
-def imports_of(name, path):
-    """``(imported module, imported names)`` for every import statement in a module, resolved."""
+def for_the_type_checker_only(tree):
+    """The import statements under ``if TYPE_CHECKING:`` in a module's tree."""
+    return {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+
+
+def imports_of(name, path, type_checking=False):
+    """``(imported module, imported names)`` for every import statement in a module, resolved.
+
+    Imports under ``if TYPE_CHECKING:`` count only with ``type_checking``.
+    """
     is_package = path.name == "__init__.py"
     package = name if is_package else name.rpartition(".")[0]
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = set() if type_checking else for_the_type_checker_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found += [(alias.name, ()) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -105,7 +125,7 @@ def test_no_private_name_is_imported_from_another_module():
     offenders = [
         f"{name}: from {target} import {imported}"
         for name, path in MODULES.items()
-        for target, names in imports_of(name, path)
+        for target, names in imports_of(name, path, type_checking=True)
         for imported in names
         if imported.startswith("_") and not imported.startswith("__")
     ]
@@ -216,3 +236,15 @@ def test_every_rule_has_the_name_of_its_operation():
     rules = {f for f in vars(derivatives).values() if inspect.isfunction(f) and f.__module__ == derivatives.__name__}
     assert set(OPERATION_OF_RULE) == rules | {None}
     assert set(OPERATION_OF_RULE.values()) == set(OPERATIONS) | {""}
+
+
+def test_every_lazy_name_is_declared_for_the_type_checker():
+    """``from autograd import draw_dot`` type-checks against draw_dot's signature, not against ``__getattr__``."""
+    path = MODULES["autograd"]
+    declared = {
+        (target, imported)
+        for target, names in imports_of("autograd", path, type_checking=True)
+        if (target, names) not in imports_of("autograd", path)
+        for imported in names
+    }
+    assert declared == {(f"autograd.{module}", name) for name, module in autograd._LAZY.items()}

@@ -20,7 +20,11 @@ would replay wrongly:
   calls 4, 16, 64, ...
 """
 
+from __future__ import annotations  # trace returns a Tape, defined below
+
 import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +43,7 @@ PASSES = (
 REDUCTIONS = ("mean", "sum")
 
 
-def trace(f, *example, passes=PASSES):
+def trace(f: Callable[..., Value], *example: float | Sequence[float], passes: Sequence[Any] = PASSES) -> Tape:
     """Record ``f(*example)`` once and compile it into a ``Tape`` that replays it on batches.
 
     Each example argument is a number or a list of numbers; ``f`` receives a
@@ -113,11 +117,11 @@ class Tape:
         """θ: every parameter's current ``.data``, in the order of ``parameters``."""
         return np.fromiter([p.data for p in self.parameters], float, len(self.parameters))
 
-    def __call__(self, *batch):
+    def __call__(self, *batch: Any) -> np.ndarray:
         outputs, _ = self.evaluate(self.read_parameters(), *batch)
         return outputs
 
-    def backward(self, *batch, reduction="mean"):
+    def backward(self, *batch: Any, reduction: str = "mean") -> float:
         if self.outputs != 1:
             raise TracingError(f"backward() needs a function with one output, but this one returns {self.outputs}")
         outputs, grad = self.evaluate(self.read_parameters(), *batch, gradient=reduction)
@@ -226,7 +230,7 @@ class Tape:
 
     # -- showing ---------------------------------------------------------------
 
-    def listing(self, stage=None, max_lines=None):
+    def listing(self, stage: str | None = None, max_lines: int | None = None) -> str:
         """The program after ``stage`` (the last by default), one instruction a line."""
         if stage is None:
             stage = self.stages[-1]

@@ -8,6 +8,9 @@ layout, so nothing jumps between frames; the last one stays up twice as long.
 No Graphviz program and no system library is needed.
 """
 
+import os
+
+from ..value import Value
 from .drawing import graph_order
 from .files import write_atomically
 from .options import check_rankdir
@@ -17,8 +20,16 @@ from .steps import backward_steps
 DEFAULT_MAX_NODES = 100  # a frame per step, each a picture of the whole graph
 
 
-def backward_animation(root, path, rankdir="LR", fmt=".4f", max_nodes=DEFAULT_MAX_NODES, scale=1.5,
-                       seconds_per_frame=1.2, clusters=True) -> bytes:  # fmt: skip
+def backward_animation(
+    root: Value,
+    path: str | os.PathLike[str],
+    rankdir: str = "LR",
+    fmt: str = ".4f",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    scale: float = 1.5,
+    seconds_per_frame: float = 1.2,
+    clusters: bool = True,
+) -> bytes:
     """Write the backward pass from ``root`` to ``path`` as an animated GIF; returns its bytes.
 
     - ``rankdir``, ``fmt``, ``clusters``: as for ``draw_dot``.

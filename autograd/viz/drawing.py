@@ -32,8 +32,10 @@ This module is loaded on first use of ``draw_dot``/``render_svg``, so that
 ``import autograd`` does not import ``graphviz``.
 """
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -96,7 +98,7 @@ class GraphDrawing(graphviz.Digraph):
         """The drawing as SVG text."""
         return dot_to_svg(self.source)
 
-    def png(self, scale=2.0) -> bytes:
+    def png(self, scale: float = 2.0) -> bytes:
         """The drawing as PNG bytes, ``scale`` pixels per point of the SVG (2.0: sharp on slides)."""
         return svg_to_png(self.svg(), scale)
 
@@ -161,7 +163,14 @@ class GraphDrawing(graphviz.Digraph):
         return str(rendered)
 
 
-def draw_dot(root, rankdir="LR", show_grad=True, max_nodes=DEFAULT_MAX_NODES, fmt=".4f", clusters=True):
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    fmt: str = ".4f",
+    clusters: bool = True,
+) -> GraphDrawing:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (a ``GraphDrawing``).
 
     - ``rankdir``: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
@@ -192,7 +201,7 @@ def draw_dot(root, rankdir="LR", show_grad=True, max_nodes=DEFAULT_MAX_NODES, fm
     return build_graph(order, rankdir=rankdir, fmt=fmt, grad_text=grad_text, clusters=clusters)
 
 
-def render_svg(root, path=None, **draw_options) -> str:
+def render_svg(root: Value, path: str | os.PathLike[str] | None = None, **draw_options: Any) -> str:
     """The SVG picture of ``root``'s graph (see ``draw_dot`` for the options); written to ``path`` if given."""
     svg = draw_dot(root, **draw_options).svg()
     if path is not None:
@@ -200,7 +209,9 @@ def render_svg(root, path=None, **draw_options) -> str:
     return svg
 
 
-def render_png(root, path=None, scale=2.0, **draw_options) -> bytes:
+def render_png(
+    root: Value, path: str | os.PathLike[str] | None = None, scale: float = 2.0, **draw_options: Any
+) -> bytes:
     """The same picture as ``render_svg``, as PNG bytes; written to ``path`` if given.
 
     ``scale`` is pixels per point of the SVG: 2.0 (the default) is sharp on a

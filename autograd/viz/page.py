@@ -30,8 +30,10 @@ exactly. In the picture, Value ``i`` is ``#g-v<i>`` and its operation
 
 import html
 import json
+import os
 import re
 
+from ..value import Value
 from .drawing import graph_order
 from .files import write_atomically
 from .options import check_rankdir
@@ -46,7 +48,15 @@ class BackwardPage:
     ``.html`` is the page; ``.save(path)`` writes it; in Jupyter it shows inline.
     """
 
-    def __init__(self, root, rankdir="LR", fmt=".4f", max_nodes=DEFAULT_MAX_NODES, title=None, clusters=True):
+    def __init__(
+        self,
+        root: Value,
+        rankdir: str = "LR",
+        fmt: str = ".4f",
+        max_nodes: int | None = DEFAULT_MAX_NODES,
+        title: str | None = None,
+        clusters: bool = True,
+    ) -> None:
         graph_order(root, max_nodes)  # refuses a graph too big to draw, saying how to draw it anyway
         check_rankdir(rankdir)  # and backward_steps checks fmt
         self.steps = backward_steps(root, fmt=fmt)
@@ -54,7 +64,7 @@ class BackwardPage:
         svg = self.steps.picture(rankdir, clusters).svg()
         self.html = _page(self.steps, svg, self.title)
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
         write_atomically(path, self.html.encode("ascii"))
         return path
 
@@ -75,8 +85,15 @@ class BackwardPage:
         )
 
 
-def backward_page(root, path=None, rankdir="LR", fmt=".4f", max_nodes=DEFAULT_MAX_NODES, title=None,
-                  clusters=True) -> str:  # fmt: skip
+def backward_page(
+    root: Value,
+    path: str | os.PathLike[str] | None = None,
+    rankdir: str = "LR",
+    fmt: str = ".4f",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    title: str | None = None,
+    clusters: bool = True,
+) -> str:
     """The page stepping through the backward pass from ``root``, as HTML text; written to ``path`` if given."""
     page = BackwardPage(root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, title=title, clusters=clusters)
     if path is not None:

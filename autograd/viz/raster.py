@@ -57,14 +57,16 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     return bytes(png)
 
 
-def png_size(png: bytes):
+def png_size(png: bytes) -> tuple[int, int]:
     """``(width, height)`` in pixels, read from a PNG's header."""
     if png[:8] != PNG_SIGNATURE:
         raise ValueError("not a PNG")
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def frames_to_gif(frames, seconds_per_frame=1.0, last_frame_seconds=None, loop=True) -> bytes:
+def frames_to_gif(
+    frames: list[bytes], seconds_per_frame: float = 1.0, last_frame_seconds: float | None = None, loop: bool = True
+) -> bytes:
     """PNG ``frames`` (bytes) as one animated GIF.
 
     Frames of different sizes are placed at the top left of a white canvas of

@@ -333,7 +333,7 @@ def _terms(terms, joiner):
     return joiner.join([*terms[: TERMS_SHOWN - 1], "…", terms[-1]]) + f" ({len(terms)} terms)"
 
 
-def backward_steps(root, grad=1.0, fmt=".4f"):
+def backward_steps(root: Value, grad: float = 1.0, fmt: str = ".4f") -> Steps:
     """The steps of the backward pass from ``root`` (see ``Steps``); no ``.grad`` changes.
 
     ``grad`` is the gradient that starts the pass, as in ``backward(grad=...)``.
