@@ -165,3 +165,48 @@ class ScalarGPT:
     def write(p, data):
         p.data = data
         p.grad = 0.0
+
+
+# -- the library's own GPT, with the same weights ------------------------------------------
+
+
+class LibraryGPT:
+    """``nn.GPT`` loaded with these weights, stepped by ``train_sequences``'s own step code.
+
+    ``compile=False`` builds the graph and calls ``backward()`` every step
+    (``nn.sequences.EagerSequenceSteps``); ``compile=True`` replays one tape
+    per name length (``nn.compiled_sequences.CompiledSequences``), traced here
+    for the lengths of ``warm_up`` before any step is timed (tracing a length
+    is a one-off cost, reported apart). The optimizer is ``nn.Adam`` with the
+    learning rate of ``ScalarGPT.adam``, so the losses are the same.
+    """
+
+    def __init__(self, weights, chars, compile=False, warm_up=()):  # noqa: A002 (the name train_sequences uses)
+        import nn
+        from nn.sequences import EagerSequenceSteps
+
+        self.model = nn.GPT(chars, BLOCK_SIZE, N_LAYER, N_EMBD, N_HEAD)
+        state = {}
+        for name, rows in weights.items():
+            prefix = name.replace("layer", "layers.", 1) if name.startswith("layer") else name
+            state.update({f"{prefix}.{i}.{j}": w for i, row in enumerate(rows) for j, w in enumerate(row)})
+        self.model.load_state_dict(state)
+        self.optimizer = nn.Adam(self.model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2), eps=EPS)
+        self.steps_taken = 0
+        if compile:
+            from nn.compiled_sequences import CompiledSequences  # NumPy
+
+            warm_up = list(warm_up)
+            self.steps = CompiledSequences(self.model, self.optimizer, warm_up[0])
+            for tokens in warm_up[1:]:
+                self.steps.tape_for(tokens)
+        else:
+            self.steps = EagerSequenceSteps(self.model, self.optimizer)
+
+    def step(self, tokens):
+        self.optimizer.lr = LEARNING_RATE * (1 - self.steps_taken / PLANNED_STEPS)
+        self.steps_taken += 1
+        loss = self.steps.loss([tokens])
+        self.steps.backward()
+        self.steps.step()
+        return loss

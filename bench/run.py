@@ -16,7 +16,8 @@ Workloads:
 4. Memory: bytes per graph node of a 100,000-term sum of products (``memory.py``).
 5. One training step of a small character-level GPT on names, as microgpt
    writes it, with ``sum(w * x ...)`` linear layers and with ``autograd.dot``
-   ones (``gpt.py``).
+   ones (``gpt.py``); and ``nn.GPT`` with the same weights, eagerly and (once
+   NumPy is imported) through its tapes, ``train_sequences(compile=True)``.
 
 Every engine on a workload starts from the same weights and must compute the
 same losses, step for step, or the bench stops. The pure-Python engines are
@@ -31,6 +32,7 @@ import importlib
 import os
 import random
 import sys
+import time
 from functools import partial
 
 import gpt
@@ -50,6 +52,7 @@ TARGETS = {
     ("chainrule", "microgpt-style"): 2.5,
     ("chainrule sum(w*x)", "microgpt-style"): 1.6,
     ("chainrule dot", "microgpt-style"): 5.0,
+    ("nn.GPT traced", "microgpt-style"): 5.0,  # issue 12: one step of the microgpt-sized model
     ("chainrule fine", "micrograd"): 8.0,
     ("chainrule fused", "micrograd"): 30.0,
     ("chainrule", "micrograd"): 5.0,
@@ -92,7 +95,12 @@ def main(argv=None):
         print("\n-- PyTorch imported from here on; chainrule and microgpt-style measured again beside it --")
         bench.mlp({"microgpt-style": microgpt_value.Value}, torch_rows)
         bench.chain({"microgpt-style": microgpt_value.Value}, torch_rows)
-        bench.gpt({"microgpt-style": microgpt_value.Value}, torch_rows)
+        missed += bench.gpt({"microgpt-style": microgpt_value.Value}, torch_rows, traced=True)
+    else:
+        import numpy  # noqa: F401 (imported before the table says what the process holds)
+
+        print("\n-- NumPy imported from here on (the tapes replay with it) --")
+        missed += bench.gpt({"microgpt-style": microgpt_value.Value}, traced=True)
 
     print(f"\nLoad average at the end: {_load()}")
     if missed:
@@ -105,6 +113,7 @@ class Bench:
 
     def __init__(self, rounds, steps):
         self.rounds, self.steps = rounds, steps
+        self.medians = {}  # of the last table
         self.X, self.y = mlp.moons(100)
         self.mlp_weights = mlp.initial_weights()
         self.tokenizer = gpt.Tokenizer(NAMES)
@@ -164,16 +173,24 @@ class Bench:
         title = f"3. chain of {CHAIN_LENGTH:,} (y * 1.0001 + 0.0001).relu(), forward and backward"
         return self.measure(title, runs, reference="chainrule", ours=("chainrule",), per_step=False)
 
-    def gpt(self, baselines, torch_rows=None):
+    def gpt(self, baselines, torch_rows=None, traced=False):
+        """Workload 5; ``traced`` adds ``nn.GPT`` through its tapes (NumPy must be importable by then)."""
         weights, tokenizer, names = self.gpt_weights, self.tokenizer, self.names
+        chars = "".join(tokenizer.chars)
+        stepped = [tokenizer.encode(name) for name in names[: self.steps]]
 
         def gpt_run(make_model):
-            return timed_steps(make_model, lambda model, k: model.step(tokenizer.encode(names[k])), self.steps)
+            return timed_steps(make_model, lambda model, k: model.step(stepped[k]), self.steps)
 
         runs = {
             "chainrule sum(w*x)": gpt_run(lambda: gpt.ScalarGPT(weights, autograd.Value, gpt.linear_sum)),
             "chainrule dot": gpt_run(lambda: gpt.ScalarGPT(weights, autograd.Value, gpt.linear_dot)),
+            "nn.GPT": gpt_run(lambda: gpt.LibraryGPT(weights, chars)),
         }
+        ours = ["chainrule sum(w*x)", "chainrule dot", "nn.GPT"]
+        if traced:  # the tapes of the names' lengths are traced before the steps are timed
+            runs["nn.GPT traced"] = gpt_run(lambda: gpt.LibraryGPT(weights, chars, compile=True, warm_up=stepped))
+            ours.append("nn.GPT traced")
         runs.update({name: gpt_run(lambda cls=cls: gpt.ScalarGPT(weights, cls)) for name, cls in baselines.items()})
         if torch_rows:
             runs["torch 0-dim"] = gpt_run(lambda: torch_rows.ZeroDimGPT(weights))
@@ -182,7 +199,25 @@ class Bench:
             f"5. GPT training step ({gpt.N_LAYER} layer, {gpt.N_EMBD}-wide, {gpt.N_HEAD} heads, "
             f"block {gpt.BLOCK_SIZE}, vocabulary {tokenizer.vocab_size}), one name a step"
         )
-        return self.measure(title, runs, reference="chainrule sum(w*x)", ours=("chainrule sum(w*x)", "chainrule dot"))
+        missed = self.measure(title, runs, reference="chainrule sum(w*x)", ours=tuple(ours))
+        if traced:
+            print(
+                f"   nn.GPT traced        {self.medians['nn.GPT'] / self.medians['nn.GPT traced']:.2f}x nn.GPT (eager)"
+            )
+            self.tracing_cost(weights, chars, stepped)
+        return missed
+
+    def tracing_cost(self, weights, chars, stepped):
+        """What the traced row leaves out of its steps: tracing a tape for each name length, once."""
+        started, cpu = time.perf_counter(), time.process_time()
+        gpt.LibraryGPT(weights, chars, compile=True, warm_up=stepped)
+        lengths = len({len(tokens) for tokens in stepped})
+        print(
+            f"   nn.GPT traced: tracing and checking its {lengths} tapes (one per name length) took "
+            f"{time.process_time() - cpu:.2f} s of CPU ({time.perf_counter() - started:.2f} s wall), once per "
+            f"length in a run; a run of names up to {gpt.BLOCK_SIZE - 2} letters needs at most "
+            f"{gpt.BLOCK_SIZE - 2} tapes"
+        )
 
     def measure(self, title, runs, reference, ours, per_step=True):
         """Run, check that every engine computed the same numbers, print the table; returns missed targets."""
@@ -190,7 +225,7 @@ class Bench:
         print(f"   measured with {process_state()}")
         measured = alternate(runs, self.rounds)
         assert_close(title, {name: outcomes for name, (_, outcomes) in measured.items()}, reference)
-        medians = {name: median(times) for name, (times, _) in measured.items()}
+        medians = self.medians = {name: median(times) for name, (times, _) in measured.items()}
         unit = "a step" if per_step else "a run"
         for name, seconds in medians.items():
             print(f"   {name:<20} {seconds * 1000:10.1f} ms {unit}")

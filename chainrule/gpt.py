@@ -38,7 +38,8 @@ far is still saved.
 examples:
   chainrule gpt --steps 1000 --out out/gpt
   chainrule gpt --steps 3000 --layers 2 --width 32 --heads 4 --schedule cosine --batch-size 4
-  chainrule gpt --steps 500 --optimizer adamw --weight-decay 0.1 --temperature 0.8"""
+  chainrule gpt --steps 500 --optimizer adamw --weight-decay 0.1 --temperature 0.8
+  chainrule gpt --steps 1000 --batch-size 8 --compile"""
 
 
 def add_command(commands):
@@ -107,6 +108,12 @@ def add_command(commands):
     training.add_argument(
         "--seed", type=arguments.random_seed, default=0, help="seeds the split, the weights, the order and the samples"
     )
+    training.add_argument(
+        "--compile",
+        action="store_true",
+        help="replay a tape of the loss (autograd.trace, one per name length) instead of building a graph "
+        "every step: the same numbers (needs NumPy)",
+    )
 
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -161,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
         described = f"Adam(lr={args.lr:g})"
     say(COMMAND, f"{len(train)} names to train on, {len(validation)} held out; {tokenizer.vocab_size} tokens")
     say(COMMAND, f"training {model}, {len(model.parameters()):,} parameters, with {described}, "
-                 f"{args.schedule} schedule, {args.batch_size} name(s) per step, {args.steps} steps")  # fmt: skip
+                 f"{args.schedule} schedule, {args.batch_size} name(s) per step, {args.steps} steps"
+                 f"{', through tapes' if args.compile else ''}")  # fmt: skip
 
     try:
         os.makedirs(args.out, exist_ok=True)  # before any training time is spent
@@ -182,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
         temperature=args.temperature,
         progress=args.progress,
         seed=args.seed,
+        compile=args.compile,
     )
 
     samples = []

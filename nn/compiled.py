@@ -31,7 +31,7 @@ import numpy as np
 import autograd
 
 from .losses import LOSSES
-from .optim import SGD, Adam
+from .optim import SGD, Adam, AdamW
 from .scoring import count_correct
 
 
@@ -82,7 +82,7 @@ class CompiledTraining:
         ]
         self.layer_sizes = [len(group) for group in layer_weights]
         self.optimizer = optimizer
-        self.stepper = _array_stepper(optimizer, self.order, len(self.values))
+        self.stepper = array_stepper(optimizer, self.order, len(self.values))
         self.taped = len(self.tape.parameters)
         self.theta = self.read_back()
         self.grad = np.zeros_like(self.theta)
@@ -184,12 +184,14 @@ def _example(target, loss_name=None):
 # -- the optimizers, for arrays ---------------------------------------------------------
 
 
-def _array_stepper(optimizer, order, size):
+def array_stepper(optimizer, order, size):
     """The array form of ``optimizer``'s step, or None for an optimizer without one."""
     if type(optimizer) is SGD:
         return ArraySGD(optimizer, order, size)
     if type(optimizer) is Adam:
         return ArrayAdam(optimizer, order, size)
+    if type(optimizer) is AdamW:
+        return ArrayAdamW(optimizer, order, size)
     return None
 
 
@@ -262,13 +264,27 @@ class ArrayAdam(_ArrayStep):
         super().__init__(optimizer, order, size, ("m", "v"))
 
     def update(self, data, grads):
+        if self.optimizer.weight_decay:
+            grads = grads + self.optimizer.weight_decay * data
+        self.adam_step(data, grads)
+
+    def adam_step(self, data, grads):
+        """Move ``data`` by Adam's rule for ``grads`` (``Adam._adam_step`` on arrays)."""
         o = self.optimizer
         o.t += 1
         beta1, beta2 = o.betas
         step_size = o.lr / (1.0 - beta1**o.t)
         correction2 = math.sqrt(1.0 - beta2**o.t)
-        if o.weight_decay:
-            grads = grads + o.weight_decay * data
         self.m += (grads - self.m) * (1.0 - beta1)  # in the order of Adam.step, so the numbers agree exactly
         self.v = self.v * beta2 + (1.0 - beta2) * grads * grads
         data -= step_size * self.m / (np.sqrt(self.v) / correction2 + o.eps)
+
+
+class ArrayAdamW(ArrayAdam):
+    """``AdamW.step`` for θ as an array: shrink every number by ``lr · weight_decay``, then Adam's step."""
+
+    def update(self, data, grads):
+        o = self.optimizer
+        if o.weight_decay:
+            data *= 1.0 - o.lr * o.weight_decay
+        self.adam_step(data, grads)

@@ -64,12 +64,17 @@ def rmsnorm(x: Sequence[Scalar]) -> list[Value]:
     return [xi * scale for xi in x]
 
 
-def softmax(logits: Sequence[Value]) -> list[Value]:
-    """Probabilities ``exp(z_i) / Σ exp(z_j)``, with the largest logit taken out first so no exp overflows."""
-    largest = max(z.data if isinstance(z, Value) else z for z in logits)
-    exps = [(z - largest).exp() for z in logits]
-    total = autograd.sum(exps)
-    return [e / total for e in exps]
+def softmax(logits: Sequence[Scalar]) -> list[Value]:
+    """Probabilities ``exp(z_i) / Σ exp(z_j)``, written as ``exp(z_i - logsumexp(z))``.
+
+    ``logsumexp(z)`` is the log of the denominator, so subtracting it before
+    ``exp`` divides by the sum. It is one node that takes the largest logit
+    out inside itself, so no ``exp`` overflows, and no number read from the
+    data becomes a constant of the graph: a tape (``autograd.trace``) can
+    replay it for any logits.
+    """
+    normaliser = autograd.logsumexp(logits)
+    return [(z - normaliser).exp() for z in logits]
 
 
 def attention_head(
@@ -212,14 +217,17 @@ class GPT(Module):
         outside the vocabulary or when the cache already holds ``block_size``
         positions.
         """
-        token = self.tokenizer.check(token)
+        return self.read(self.wte[self.tokenizer.check(token)], cache)
+
+    def read(self, embedding: Sequence[Scalar], cache: KVCache) -> list[Value]:
+        """``next_logits`` for a token given by its embedding (``n_embd`` Values), not its id."""
         position = len(cache)
         if position >= self.block_size:
             raise ValueError(
                 f"the sequence is longer than the block: position {position} does not exist "
                 f"(block_size={self.block_size}, positions 0 to {self.block_size - 1})"
             )
-        x = rmsnorm([t + p for t, p in zip(self.wte[token], self.wpe[position])])
+        x = rmsnorm([t + p for t, p in zip(embedding, self.wpe[position])])
         for layer, block in enumerate(self.layers):
             x = block(x, cache.keys[layer], cache.values[layer], cache.attention[layer])
         return linear(self.lm_head, x)
@@ -246,6 +254,45 @@ class GPT(Module):
         losses = [
             softmax_cross_entropy(self.next_logits(token, cache), target)
             for token, target in zip(sequence[:-1], sequence[1:])
+        ]
+        return autograd.sum(losses) / len(losses)
+
+    def one_hot_loss(self, inputs: Sequence[Sequence[Scalar]], targets: Sequence[Sequence[Scalar]]) -> Value:
+        """``loss`` with each token given as a one-hot row: the form ``autograd.trace`` can replay.
+
+        ``inputs`` holds a row of ``vocab_size`` numbers (or Values) per token
+        read, ``targets`` one per token predicted; a one-hot row is 1 at the
+        token's id and 0 elsewhere. ``loss`` picks the embedding ``wte[token]``
+        and the logit ``logits[target]`` by their numbers, which a tape would
+        replay as the same picks for every name. Here both are arithmetic:
+        the embedding is ``wte``'s columns dotted with the row (0·w for every
+        other token, 1·w for this one) and the cross-entropy takes
+        ``dot(target row, logits)``. The loss is exactly ``loss``'s; the
+        gradients are too, up to the order in which a token read twice adds
+        up its two shares.
+
+        >>> model = GPT("ab", seed=0)
+        >>> rows = [[1.0 if i == t else 0.0 for i in range(3)] for t in model.tokenizer.encode("ab")]
+        >>> model.one_hot_loss(rows[:-1], rows[1:]).data == model.loss("ab").data
+        True
+        """
+        if len(inputs) != len(targets) or not inputs:
+            raise ValueError(
+                f"one_hot_loss() needs a target row for every input row, and at least one: "
+                f"got {len(inputs)} inputs and {len(targets)} targets"
+            )
+        if len(inputs) > self.block_size:
+            raise ValueError(
+                f"the sequence is too long: {len(inputs)} rows to read, more than block_size={self.block_size}"
+            )
+        vocab = self.tokenizer.vocab_size
+        if any(len(row) != vocab for row in [*inputs, *targets]):
+            raise ValueError(f"one_hot_loss(): every row must hold vocab_size={vocab} numbers")
+        columns = [list(column) for column in zip(*self.wte)]  # column j: every token's j-th number
+        cache = self.new_cache()
+        losses = [
+            softmax_cross_entropy(self.read(linear(columns, row), cache), list(target))
+            for row, target in zip(inputs, targets)
         ]
         return autograd.sum(losses) / len(losses)
 

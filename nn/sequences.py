@@ -25,10 +25,11 @@ loss).
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import autograd
-from autograd import Value
 
 from .checks import count
 from .collector import frozen_heap
@@ -38,6 +39,9 @@ from .optim import Adam, Optimizer
 from .progress import progress_bar, sigint_stops
 from .schedules import Schedule, cosine_decay, linear_decay
 from .training import History
+
+if TYPE_CHECKING:  # NumPy's tapes are imported only when compile=True asks for them
+    from .compiled_sequences import CompiledSequences
 
 Text = str | Sequence[int]  # a text, or the token ids of one
 # Called before every step as schedule(optimizer, step), as a Schedule is
@@ -121,6 +125,7 @@ def train_sequences(
     progress: bool = True,
     seed: Seed = 0,
     callbacks: Iterable[Callable[[int, SequenceHistory], object]] = (),
+    compile: bool = False,  # noqa: A002 (the name fit uses, as in PyTorch's torch.compile)
 ) -> SequenceHistory:
     """Train ``model`` (such as a ``GPT``) to predict ``texts`` character by character; returns a ``SequenceHistory``.
 
@@ -140,6 +145,13 @@ def train_sequences(
     - ``progress``: show a progress bar (a widget in Jupyter).
     - ``callbacks``: functions called as ``callback(step, history)`` after
       every step; one that returns ``True`` stops training.
+    - ``compile``: replay a tape of the loss instead of building a graph
+      every step (``autograd.trace``, one tape per sequence length, traced
+      when a sequence of that length first comes; see
+      ``nn.compiled_sequences``). The losses and weights are the eager ones
+      to rounding. The model needs ``one_hot_loss`` (``GPT`` has it); where
+      the loss cannot be traced, a warning says why and training goes on
+      without a tape. Needs NumPy.
 
     Every text is encoded and checked against the model's block before the
     first step, so a character outside the vocabulary or a text too long for
@@ -158,8 +170,10 @@ def train_sequences(
     samples_every = None if samples_every is None else count(samples_every, "samples_every")
     samples = count(samples, "samples")
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
+    if not isinstance(compile, bool):
+        raise TypeError(f"compile must be True or False, not {compile!r}")
 
-    parameters = model.parameters()
+    steps_of = _training_steps(model, optimizer, sequences[0], compile)
     history = SequenceHistory()
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order: list[int] = []
@@ -179,24 +193,26 @@ def train_sequences(
                     batch.append(sequences[order[position]])
                     position += 1
                 try:
-                    loss = autograd.sum(model.loss(sequence) for sequence in batch) / len(batch)
-                    if not math.isfinite(loss.data):
+                    loss = steps_of.loss(batch)
+                    if not math.isfinite(loss):
                         history.diverged = True
                         break
-                    optimizer.zero_grad()
-                    loss.backward()
-                    if not _finite_gradients(parameters):
+                    if not steps_of.backward():
                         history.diverged = True  # a step along an infinite gradient would ruin the model
                         break
-                    optimizer.step()
+                    steps_of.step()
                     history.steps += 1
-                    history.loss.append(loss.data)
+                    history.loss.append(loss)
                     history.lr.append(optimizer.lr)
                     done = history.steps
-                    if validation is not None and (done == steps or (eval_every and done % eval_every == 0)):
+                    validating = validation is not None and (done == steps or (eval_every and done % eval_every == 0))
+                    sampling = samples_every and done % samples_every == 0
+                    if validating or sampling:
+                        steps_of.write_back()  # the model as it stands, for validation and samples
+                    if validating and validation is not None:  # (the second test is for the type checker)
                         history.val_loss.append(sequence_loss(model, validation))
                         history.val_steps.append(done)
-                    if samples_every and done % samples_every == 0:
+                    if sampling:
                         drawn = [model.sample(temperature, seed=rng) for _ in range(samples)]
                         history.samples.append((done, drawn))
                         say(f"step {done}: {', '.join(text or '(empty)' for text in drawn)}")
@@ -212,15 +228,54 @@ def train_sequences(
                 if stop.requested:
                     history.interrupted = True
                     break
-                if any([callback(step, history) is True for callback in callbacks]):
-                    history.stopped_early = True
-                    break
+                if callbacks:
+                    steps_of.write_back()  # callbacks see the model as it stands
+                    stopping = any([callback(step, history) is True for callback in callbacks])
+                    steps_of.read_back()  # a callback may have changed the model
+                    if stopping:
+                        history.stopped_early = True
+                        break
         except KeyboardInterrupt:
             history.interrupted = True  # a second Ctrl-C, or one where no handler could be installed
+        finally:
+            steps_of.write_back()  # whatever ends training, the model keeps every step
         if bar is not None and (history.interrupted or history.diverged):
             reason = "stopped by Ctrl-C" if history.interrupted else "diverged (the loss is not a finite number)"
             bar.write(f"training {reason} after {history.steps} steps; the model keeps every step")
     return history
+
+
+class EagerSequenceSteps:
+    """The steps of ``train_sequences`` on the engine itself: a graph per batch, then ``backward()``.
+
+    ``compiled_sequences.CompiledSequences`` takes the same steps through
+    tapes, with the same methods.
+    """
+
+    def __init__(self, model: GPT, optimizer: Optimizer) -> None:
+        self.model, self.optimizer = model, optimizer
+        self.parameters = model.parameters()
+        self.graph = autograd.Value(0.0)  # the last batch's loss
+
+    def loss(self, batch: Sequence[Sequence[int]]) -> float:
+        """The batch's loss, the mean of its sequences' losses; its graph is kept for the gradient."""
+        self.graph = autograd.sum(self.model.loss(sequence) for sequence in batch) / len(batch)
+        return self.graph.data
+
+    def backward(self) -> bool:
+        """Backpropagate the last loss; returns whether every parameter's gradient is finite."""
+        self.optimizer.zero_grad()
+        self.graph.backward()
+        return all(math.isfinite(p.grad) for p in self.parameters)
+
+    def step(self) -> None:
+        self.optimizer.step()
+
+    def write_back(self) -> None:
+        pass  # the Values are the model: nothing to copy
+
+    def read_back(self) -> None:
+        pass
 
 
 # ---------------------------------------------------------------------------
@@ -267,8 +322,18 @@ def _postfix(history: SequenceHistory) -> str:
     return ", ".join(parts)
 
 
-def _finite_gradients(parameters: Iterable[Value]) -> bool:
-    return all(math.isfinite(p.grad) for p in parameters)
+def _training_steps(
+    model: GPT, optimizer: Optimizer, first: list[int], compiled: bool
+) -> "EagerSequenceSteps | CompiledSequences":
+    """The steps ``train_sequences`` takes: through tapes if asked and possible, else on the engine."""
+    if compiled:
+        from . import compiled_sequences as tapes  # NumPy, only when asked for
+
+        try:
+            return tapes.CompiledSequences(model, optimizer, first)
+        except tapes.CannotCompile as reason:
+            warnings.warn(f"train_sequences(compile=True) trains without a tape: {reason}", stacklevel=3)
+    return EagerSequenceSteps(model, optimizer)
 
 
 def _recent_mean(losses: Sequence[float], window: int = 50) -> float:

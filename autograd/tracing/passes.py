@@ -83,6 +83,9 @@ def fold_sums(program):
     term that is not a product joins the ``dot`` multiplied by 1.0. A chain is
     folded when it adds up a product with a parameter or several products;
     ``1 + y * s`` stays as it is, two operations being cheaper than a ``dot``.
+    A chain that adds a variable to a layer's ``dot`` (``x + W·h``, the
+    residual of a transformer) stays too: ``group_dots`` turns the layer's
+    dots into one matrix product, which the variable term would prevent.
     """
     instructions = program.instructions
     uses = program.uses()
@@ -98,6 +101,7 @@ def fold_sums(program):
         if v in absorbed or instructions[v].op not in SUMS:
             continue
         pairs, inner, products, weighted = [], [], 0, False
+        neuron, plain = False, False  # a layer's dot among the terms; a variable added as it is
         stack = list(reversed(instructions[v].args))
         while stack:  # left to right through the terms, without recursion (chains can be long)
             a = stack.pop()
@@ -114,9 +118,13 @@ def fold_sums(program):
                 args, half = instructions[a].args, instructions[a].detail
                 pairs.extend(zip(args[:half], args[half:]))
                 products += 2
+                neuron = neuron or all((x in parameters) != (y in parameters) for x, y in zip(args[:half], args[half:]))
             else:
                 pairs.append((a, 1.0))
+                plain = plain or (is_variable(a) and a not in parameters)
         pairs = [(a, b) for a, b in pairs if is_variable(a) or is_variable(b) or a * b != 0.0]  # + 0.0 adds nothing
+        if neuron and plain:
+            continue  # x + W·h (a residual): folding x in would keep the layer's dots from one matrix product
         if (weighted or products >= 2) and len(pairs) >= 2:
             folds[v] = pairs
             absorbed.update(inner)

@@ -97,6 +97,21 @@ def test_fold_sums_reads_through_sum_and_dot_nodes():
     assert_same_computation(before, after, [[1.0, 2.0], [3.0, -1.0]])
 
 
+def test_fold_sums_leaves_a_residual_beside_its_layer_so_the_layer_stays_a_matrix_product():
+    weights = [[Value(0.1 * (i + j)) for j in range(3)] for i in range(3)]
+
+    def residual(x):  # x + W·tanh(x), a transformer's residual connection
+        h = [xi.tanh() for xi in x]
+        return autograd.sum([xi + autograd.dot(row, h) for xi, row in zip(x, weights)])
+
+    before = recorded(residual, [1.0, 2.0, 3.0])
+    folded = fold_sums(before)
+    assert ops(folded).count("dot") == 3 and ops(folded).count("+") == 3  # each x_i + W_i·h as it was
+    compiled = group_elementwise(group_dots(folded))
+    assert ops(compiled).count("linear") == 1 and "dot" not in ops(compiled)
+    assert_same_computation(before, compiled, [[1.0, 2.0, 3.0], [-1.0, 0.5, 4.0]])
+
+
 # -- group_dots -----------------------------------------------------------------------------
 
 

@@ -57,6 +57,20 @@ def test_adamw_a_cosine_schedule_and_batches_are_passed_on(capsys, tmp_path):
     assert nn.load_model(tmp_path / "model.json").config()["n_layer"] == 2
 
 
+@pytest.mark.slow
+def test_compile_trains_through_tapes_with_the_same_losses(capsys, tmp_path):
+    histories = []
+    for flags in ([], ["--compile"]):
+        out_dir = tmp_path / ("compiled" if flags else "eager")
+        status, _, err = run(capsys, *SMALL, "--batch-size", "3", *flags, "--out", str(out_dir))
+        assert status == 0, err
+        histories.append(json.loads((out_dir / "history.json").read_text()))
+    assert "3 name(s) per step, 4 steps, through tapes" in err
+    eager, compiled = histories
+    assert compiled["loss"] == pytest.approx(eager["loss"], rel=1e-9)
+    assert compiled["val_loss"] == pytest.approx(eager["val_loss"], rel=1e-9)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

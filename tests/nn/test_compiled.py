@@ -5,8 +5,8 @@ import pytest
 
 import autograd
 from autograd import Value
-from nn import MLP, SGD, Adam, mse_loss
-from nn.compiled import ArrayAdam, ArraySGD, CannotCompile, CompiledTraining
+from nn import MLP, SGD, Adam, AdamW, mse_loss
+from nn.compiled import ArrayAdam, ArrayAdamW, ArraySGD, CannotCompile, CompiledTraining, array_stepper
 
 
 @pytest.mark.parametrize(
@@ -17,8 +17,9 @@ from nn.compiled import ArrayAdam, ArraySGD, CannotCompile, CompiledTraining
         lambda ps: SGD(ps, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.01),
         lambda ps: Adam(ps, lr=0.01),
         lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+        lambda ps: AdamW(ps, lr=0.01, betas=(0.85, 0.99), weight_decay=0.1),
     ],
-    ids=["sgd", "momentum", "nesterov+decay", "adam", "adam+decay"],
+    ids=["sgd", "momentum", "nesterov+decay", "adam", "adam+decay", "adamw"],
 )
 def test_array_optimizers_step_exactly_like_nn_optimizers(make):
     rng = np.random.default_rng(0)
@@ -26,7 +27,8 @@ def test_array_optimizers_step_exactly_like_nn_optimizers(make):
     values = [Value(x) for x in start]
     eager = make(values)
     arrays = make([Value(x) for x in start])
-    stepper = (ArraySGD if isinstance(arrays, SGD) else ArrayAdam)(arrays, np.array([2, 0, 1, 5, 4, 3]), 6)
+    stepper = array_stepper(arrays, np.array([2, 0, 1, 5, 4, 3]), 6)
+    assert type(stepper) is {SGD: ArraySGD, Adam: ArrayAdam, AdamW: ArrayAdamW}[type(arrays)]
     order = [2, 0, 1, 5, 4, 3]  # where each parameter sits in θ
     theta = np.empty(6)
     theta[order] = start
