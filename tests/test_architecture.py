@@ -248,3 +248,13 @@ def test_every_lazy_name_is_declared_for_the_type_checker():
         for imported in names
     }
     assert declared == {(f"autograd.{module}", name) for name, module in autograd._LAZY.items()}
+
+
+def test_every_operation_replays_on_a_tape():
+    """A new operation also needs its array form in the tracer's kernels, forward and backward."""
+    from autograd.tracing import kernels  # imports NumPy, a dependency everywhere but the browser
+
+    elementwise = set(OPERATIONS) - set(kernels.REDUCE_RULES)  # one or two operands, row by row
+    assert set(kernels.FORWARD) == elementwise
+    assert set(kernels.RULES) | {"**"} == elementwise  # ** takes its rule by the kind of exponent (SHEET_POWER)
+    assert set(kernels.REDUCE) == set(kernels.REDUCE_RULES) == set(OPERATIONS) - elementwise
