@@ -394,6 +394,7 @@ def _network_panel(ax: "Axes", model: MLP | Layer | Neuron, show: str, largest: 
     ax.set_aspect("auto")
     ax.axis("off")
     what = "weight" if show == "weight" else "gradient"
+    fill = "its bias" if show == "weight" else "its bias's gradient"
     ax.legend(
         handles=[
             Line2D([], [], color=POSITIVE, linewidth=3, label=f"{what} > 0"),
@@ -402,7 +403,7 @@ def _network_panel(ax: "Axes", model: MLP | Layer | Neuron, show: str, largest: 
         loc="upper right",
         fontsize="x-small",
         frameon=False,
-        title=f"width: |{what}|, widest {largest:.3g}",
+        title=f"width: |{what}|, widest {largest:.3g}\nneuron fill: {fill}",
         title_fontsize="x-small",
     )
 
