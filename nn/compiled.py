@@ -25,6 +25,7 @@ This module imports NumPy; ``nn`` imports it only when ``compile=True``.
 """
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,46 @@ class CannotCompile(Exception):
     """Why a model and loss cannot be trained through a tape."""
 
 
-class CompiledTraining:
+class ParametersAsArray:
+    """θ as one array beside the Values, and the way back: what fit's tape and the GPT's tapes share.
+
+    A subclass sets ``values`` (the Values, in θ's order), ``theta`` and
+    ``grad`` (arrays over them), ``optimizer`` and its array form ``stepper``,
+    ``order`` (the optimizer's i-th parameter -> its place in θ), and
+    ``untrained`` with ``untrained_grad`` (the places no optimizer steps, and
+    the gradients they have gathered since the last write).
+    """
+
+    values: list[Any]
+    theta: Any
+    grad: Any
+    optimizer: Any
+    stepper: Any
+    order: Any
+    untrained: Any
+    untrained_grad: Any
+
+    def read_back(self):
+        """θ from the Values (after a callback may have changed them)."""
+        self.theta = np.fromiter([p.data for p in self.values], float, len(self.values))
+        return self.theta
+
+    def write_numbers(self):
+        """θ into the Values' ``.data``."""
+        for p, number in zip(self.values, self.theta.tolist()):
+            p.data = number
+
+    def write_stepped_state(self):
+        """The optimizer's state and the gradients of the steps taken, as the eager loop leaves them."""
+        self.stepper.write_back()
+        for p, g in zip(self.optimizer.params, self.grad[self.order].tolist()):
+            p.grad = g  # the last step's gradient, as zero_grad() and backward() leave it
+        for i, g in zip(self.untrained.tolist(), self.untrained_grad.tolist()):
+            self.values[i].grad += g
+        self.untrained_grad[:] = 0.0
+
+
+class CompiledTraining(ParametersAsArray):
     """A model and its loss, traced, with θ and the optimizer's state as arrays.
 
     ``X`` and ``y`` are the training examples (checked by ``fit``);
@@ -156,20 +196,9 @@ class CompiledTraining:
         """θ and the optimizer's state into the Values and the optimizer, as an eager run leaves them."""
         if self.stepper is None:
             return  # the Values were stepped themselves
-        for p, number in zip(self.values, self.theta.tolist()):
-            p.data = number
+        self.write_numbers()
         if self.stepped:
-            self.stepper.write_back()
-            for p, g in zip(self.optimizer.params, self.grad[self.order].tolist()):
-                p.grad = g  # the last step's gradient, as zero_grad() and backward() leave it
-            for i, g in zip(self.untrained.tolist(), self.untrained_grad.tolist()):
-                self.values[i].grad += g
-            self.untrained_grad[:] = 0.0
-
-    def read_back(self):
-        """θ from the Values (after a callback may have changed them)."""
-        self.theta = np.fromiter([p.data for p in self.values], float, len(self.values))
-        return self.theta
+            self.write_stepped_state()
 
 
 def _example(target, loss_name=None):

@@ -31,10 +31,10 @@ import numpy as np
 
 import autograd
 
-from .compiled import CannotCompile, array_stepper
+from .compiled import CannotCompile, ParametersAsArray, array_stepper
 
 
-class CompiledSequences:
+class CompiledSequences(ParametersAsArray):
     """A model's loss on a sequence, one tape per length, and θ with the optimizer's state as arrays.
 
     ``first`` is a token sequence (a list of ids with its boundaries): its
@@ -145,17 +145,6 @@ class CompiledSequences:
         """θ and the optimizer's state into the Values and the optimizer, as the eager loop leaves them."""
         if self.stepper is None or not self.stepped:
             return  # the Values were stepped themselves, or not at all
-        for p, number in zip(self.values, self.theta.tolist()):
-            p.data = number
-        self.stepper.write_back()
-        for p, g in zip(self.optimizer.params, self.grad[self.order].tolist()):
-            p.grad = g  # the last step's gradient, as zero_grad() and backward() leave it
-        for i, g in zip(self.untrained.tolist(), self.untrained_grad.tolist()):
-            self.values[i].grad += g
-        self.untrained_grad[:] = 0.0
+        self.write_numbers()
+        self.write_stepped_state()
         self.stepped = False
-
-    def read_back(self):
-        """θ from the Values (after a callback may have changed them)."""
-        self.theta = np.fromiter([p.data for p in self.values], float, len(self.values))
-        return self.theta
