@@ -6,14 +6,15 @@ Pyodide's own compiler writes what Pyodide 3.14 reads.
 
 Why: Pyodide's standard library ships as source, and a page cannot keep
 bytecode between visits, so every cold load used to compile each module it
-imported before it could run it (about half of the cold load, measured with
+imported before it could run it (most of the cold load, measured with
 ``bench/playground.py``). Here the modules that start-up and ``lesson.py``
 import are compiled once, at build time:
 
 - in the standard library's zip, their source is replaced by bytecode
-  (source and bytecode together would take the site over its 16 MB budget;
-  a traceback through these modules shows no source lines), and the
-  modules nobody imports at start stay source only;
+  compiled as ``python -OO`` would (no docstrings, no asserts): source and
+  bytecode together, or bytecode with docstrings, would take the site over
+  its 16 MB budget. A traceback through these modules shows no source
+  lines; the modules nobody imports at start stay source only;
 - chainrule's, graphviz's and lesson's go to ``bytecode.zip`` as
   ``__pycache__`` files beside their source, which the worker unpacks after
   the wheels (so a student's traceback through the library shows its lines).
