@@ -235,10 +235,10 @@ def linear(inputs, weights, bias):
     return out
 
 
-def linear_rule(grad, inputs, weights, inputs_need_grad=True):
-    """The dot rule, summed over the rows for the parameters: (d inputs or None, d weights, d bias)."""
+def linear_rule(grad, inputs, weights, inputs_need_grad=True, bias=True):
+    """The dot rule, summed over the rows for the parameters: (d inputs or None, d weights, d bias or None)."""
     d_inputs = np.dot(grad, weights) if inputs_need_grad else None
-    return d_inputs, np.dot(grad.T, inputs), sum_rows(grad)
+    return d_inputs, np.dot(grad.T, inputs), sum_rows(grad) if bias else None
 
 
 def sum_rows(array):
@@ -252,3 +252,10 @@ def _ones(count, cache={}):  # noqa: B006 (the cache is shared on purpose; nothi
         ones = cache[count] = np.ones(count)
         ones.flags.writeable = False
     return ones
+
+
+def filled(rows, number):
+    """``rows`` copies of ``number``: ``np.full``, without its Python-level overhead."""
+    array = np.empty(rows)
+    array.fill(number)
+    return array

@@ -2,38 +2,40 @@
 
 ``Replay(program)`` gets a program ready once: it lays the parameters out in
 one vector θ (each layer's weights side by side, so that reading a weight
-matrix is a slice of θ, not a copy), and turns every instruction into a step
-that knows where its operands live. Then each call
+matrix is a slice of θ, not a copy) and writes the program out as a Python
+function, one NumPy call a line, that it compiles with ``compile``. Every call
+of the tape then runs that function:
 
-- ``forward(theta, inputs)`` runs the steps in order; every variable becomes
-  an array with a row per example (or a single number, when it depends on no
-  input), and ``kernels.py`` computes each step for all rows at once;
-- ``backward(run, scale)`` runs them in reverse, as ``backprop.gradients``
-  does for one example, with the formula sheet's rules applied to whole
-  arrays. A gradient that reaches a number shared by all rows is summed over
-  the rows, since each row used it. It returns d(Σ_rows output · scale)/dθ.
+- forward, each variable ``v3`` becomes an array with a row per example (or
+  a single number, when it depends on no input), and ``kernels.py`` computes
+  each instruction for all rows at once;
+- backward (the same function goes on, unless only the outputs are asked
+  for; there is one function per output a gradient is taken of), the
+  instructions run in reverse, as ``backprop.gradients`` does for one
+  example, with the formula sheet's rules applied to whole arrays: ``g3`` is
+  the gradient of the output with respect to ``v3``. A gradient that reaches
+  a number shared by all rows is summed over the rows, since each row used
+  it. The function returns d(Σ_rows output · scale)/dθ.
 
-Only steps that lead to a parameter take part in the backward pass: the
-tape never computes gradients for the inputs.
+Why write code instead of looping over the instructions? The arrays of a small
+network are small, so a loop that looks at each instruction on every call
+(which operands, which rule, is this gradient shared?) costs as much as the
+arithmetic. All those questions have the same answer on every call, so they
+are answered once, while writing the function, and what is left is the
+arithmetic. ``tape.source()`` shows the function; the eager engine is the
+reference that the tests hold it to.
+
+Only instructions that lead to a parameter take part in the backward pass:
+the tape never computes gradients for the inputs.
 """
 
+import math
 from typing import Any
 
 import numpy as np
 
 from . import kernels
 from .program import REDUCTIONS, expression, is_variable
-
-
-class Run:
-    """What one forward pass leaves for its backward pass."""
-
-    __slots__ = ("values", "saved", "rows")
-
-    def __init__(self, size, rows):
-        self.values = [None] * size
-        self.saved = {}
-        self.rows = rows
 
 
 class Replay:
@@ -44,46 +46,50 @@ class Replay:
         order = _layout(program)
         self.parameters = [program.parameters[i] for i in order]
         slot = {number: position for position, number in enumerate(order)}
-        batched = program.batched()
-        shape = [_ndim(program, v, batched[v]) for v in range(len(program))]
+        self.batched = program.batched()
+        ndim = [_ndim(program, v, self.batched[v]) for v in range(len(program))]
         needs_grad: list[bool] = []
         for instruction in program.instructions:
             needs_grad.append(
                 instruction.op in ("param", "params", "linear")
                 or any(needs_grad[a] for a in instruction.args if is_variable(a))
             )
+        self.needs_grad = needs_grad
+        self.ndim = ndim
         self.steps = [
-            _step(program, v, instruction, slot, shape, needs_grad, batched[v])
+            _step(program, v, instruction, slot, ndim, needs_grad, self.batched[v])
             for v, instruction in enumerate(program.instructions)
         ]
-        self.backward_steps = [step for step in reversed(self.steps) if needs_grad[step.out]]
-        # a step (heaviside) lets no gradient through: the engine's backward raises at it, wherever it is
-        self.forward_only = [step for step in self.steps if getattr(step, "op", None) in kernels.FORWARD_ONLY]
-        self.batched = batched
-        self.shape = shape
         self.output_plan = self.output_runs(program.outputs)
+        self.size = len(self.parameters)
+        self._functions: dict[int, Any] = {}  # output -> its compiled function
 
-    def forward(self, theta, inputs, rows):
-        """Every variable for a batch of ``rows`` rows; ``inputs`` holds one array per argument."""
-        run = Run(len(self.steps), rows)
-        run.saved["inputs"] = inputs
-        for step in self.steps:
-            step.forward(run, theta)
-        return run
+    # -- running ---------------------------------------------------------------
 
-    def output(self, run, variable):
-        """An output variable as an array with a row per example (shared numbers repeated)."""
-        value = np.asarray(run.values[variable])
-        if not self.batched[variable]:
-            value = np.broadcast_to(value, (run.rows, *value.shape))
-        return value
+    def run(self, theta, inputs, rows, output=None, scale=1.0):
+        """``(values, gradient)`` for a batch of ``rows`` rows; ``inputs`` holds one array per argument.
 
-    def outputs(self, run):
-        """All the program's outputs side by side, a row per example; items of one vector are copied together."""
-        table = np.empty((run.rows, len(self.program.outputs)))
+        ``values`` are what ``result`` turns into the tape's outputs. With
+        ``output`` (a position in the program's outputs) the gradient is
+        d(Σ_rows scale · that output)/dθ, an array like θ; without, it is None.
+        """
+        wanted = 0 if output is None else output  # a forward pass runs the first output's function, up to its return
+        function = self._functions.get(wanted)
+        if function is None:
+            function = self._functions[wanted] = self._compile(wanted)
+        return function(theta, inputs, rows, None if output is None else scale)
+
+    def result(self, values, rows):
+        """The tape's answer: a row per example for one output, a column per output for several."""
+        if len(self.program.outputs) == 1:
+            first = self.output_plan[0][1]
+            value = np.asarray(values[0] if first is None else values[0][:, first])
+            if not self.batched[self.program.outputs[0]]:
+                value = np.broadcast_to(value, (rows, *value.shape))
+            return np.array(value)
+        table = np.empty((rows, len(self.program.outputs)))
         column = 0
-        for source, first, count in self.output_plan:
-            value = run.values[source]
+        for value, (_, first, count) in zip(values, self.output_plan):
             if first is None:
                 table[:, column] = value  # a shared number is repeated down the rows
             else:
@@ -106,18 +112,41 @@ class Replay:
                 runs.append((v, None, 1))
         return runs
 
-    def backward(self, run, theta, variable, scale):
-        """d(Σ_rows scale · output)/dθ for the scalar output ``variable``, as an array like θ."""
-        for step in self.forward_only:
-            step.rule(0.0, 0.0, 0.0)  # raises the engine's own error
-        grads: list[Any] = [None] * len(self.steps)
-        grads[variable] = np.full(run.rows, scale) if self.batched[variable] else np.float64(scale * run.rows)
-        grad_theta = np.zeros_like(theta)
-        for step in self.backward_steps:
-            g = grads[step.out]
-            if g is not None:
-                step.backward(run, g, grads, grad_theta)
-        return grad_theta
+    # -- writing the functions ---------------------------------------------------
+
+    def source(self, output=0):
+        """The Python that a call runs: forward, then backward from output number ``output``."""
+        return self._write(output).text()
+
+    def _compile(self, output):
+        code = self._write(output)
+        namespace = dict(code.namespace)
+        exec(compile(code.text(), f"<tape: {code.name}>", "exec"), namespace)  # the code written above, nothing else
+        return namespace[code.name]
+
+    def _write(self, output):
+        code = _Code(f"gradient_of_output_{output}")
+        code.line(f"def {code.name}(theta, inputs, rows, scale):")
+        code.indent = "    "
+        for step in self.steps:
+            step.forward(code)
+        returned = ", ".join(f"v{source}" for source, _, _ in self.output_plan) + ","
+        code.line("if scale is None:  # the outputs only")
+        code.line(f"    return ({returned}), None")
+        code.line("# backward: the chain rule, from the output back to θ")
+        for step in self.steps:  # the engine's backward raises at a step function, wherever it is
+            if step.op in kernels.FORWARD_ONLY:
+                code.line(f"{code.bind(step.rule, 'refuse')}(0.0, 0.0, 0.0)  # raises the engine's own error")
+        variable = self.program.outputs[output]
+        grads = _Gradients(code, self.ndim)
+        start = "filled(rows, scale)" if self.batched[variable] else "float64(scale * rows)"
+        grads.add(variable, start, self.ndim[variable])
+        code.line(f"grad_theta = zeros({self.size})")
+        for step in reversed(self.steps):
+            if self.needs_grad[step.out] and grads.has(step.out):
+                step.backward(code, grads)
+        code.line(f"return ({returned}), grad_theta")
+        return code
 
 
 # -- laying out θ ----------------------------------------------------------------
@@ -126,14 +155,20 @@ class Replay:
 def _layout(program):
     """The program's parameter numbers in θ's order.
 
-    Layers come first, each one's weights row by row and then its bias, so
-    that each layer reads its weight matrix as one slice; the other
-    parameters follow in the order they are first read.
+    Layers come first, each one neuron by neuron, its weights and then its
+    bias: the order of ``model.parameters()``, so that a layer reads its
+    weights and biases as one slice of θ (a matrix with the biases as its
+    last column), and so does a penalty on all of a model's parameters. The
+    other parameters follow in the order they are first read.
     """
     order, placed = [], set()
     layers_first = sorted(program.instructions, key=lambda instruction: instruction.op != "linear")
     for instruction in layers_first:
-        for number in instruction.parameters():
+        numbers = instruction.parameters()
+        if instruction.op == "linear":
+            weights, bias, _ = instruction.detail
+            numbers = [p for j, row in enumerate(weights) for p in (*row, *(bias[j] if bias else ()))]
+        for number in numbers:
             if number not in placed:
                 placed.add(number)
                 order.append(number)
@@ -141,29 +176,122 @@ def _layout(program):
 
 
 class _Gather:
-    """Some positions of θ: a slice where they are consecutive, else an index array."""
+    """Some positions of θ, written as a slice where they are consecutive, else as an index array."""
 
     def __init__(self, positions):
         positions = list(positions)
         start = positions[0]
-        self.index: Any
-        if positions == list(range(start, start + len(positions))):
-            self.index = slice(start, start + len(positions))
-        else:
-            self.index = np.array(positions)
+        self.positions = positions
+        self.array = None if positions == list(range(start, start + len(positions))) else np.array(positions)
         self.distinct = len(set(positions)) == len(positions)
 
-    def read(self, theta):
-        return theta[self.index]
+    def index(self, code):
+        if self.array is None:
+            return f"{self.positions[0]}:{self.positions[0] + len(self.positions)}"
+        return code.bind(self.array, "at")
 
-    def add(self, grad_theta, share):
+    def read(self, code):
+        return f"theta[{self.index(code)}]"
+
+    def add(self, code, share):
         if self.distinct:
-            grad_theta[self.index] += share
+            code.line(f"grad_theta[{self.index(code)}] += {share}")
         else:  # a parameter read twice gets both shares
-            np.add.at(grad_theta, self.index, share)
+            code.line(f"add_at(grad_theta, {self.index(code)}, {share})")
 
 
-# -- steps ------------------------------------------------------------------------
+# -- writing code ---------------------------------------------------------------
+
+
+class _Code:
+    """The lines of one function, and the namespace its names refer to."""
+
+    def __init__(self, name):
+        self.name = name
+        self.lines: list[str] = []
+        self.indent = ""
+        self.namespace: dict[str, Any] = {
+            "zeros": np.zeros,
+            "empty": np.empty,
+            "filled": kernels.filled,
+            "float64": np.float64,
+            "dot": np.dot,
+            "outer": np.outer,
+            "add_at": np.add.at,
+            "sum_rows": kernels.sum_rows,
+            "linear": kernels.linear,
+            "linear_rule": kernels.linear_rule,
+        }
+        self.bound: dict[int, str] = {}  # id of a bound object -> its name
+
+    def line(self, text):
+        self.lines.append(self.indent + text)
+
+    def bind(self, value, prefix):
+        """A name for ``value`` in the function's namespace (the same name for the same object)."""
+        name = self.bound.get(id(value))
+        if name is None:
+            name, number = prefix, 1
+            while name in self.namespace:
+                number += 1
+                name = f"{prefix}_{number}"
+            self.bound[id(value)] = name
+            self.namespace[name] = value
+        return name
+
+    def constant(self, number):
+        """A constant as the function writes it: its repr, or a name if the repr is not Python (inf, nan)."""
+        if math.isfinite(number):
+            return repr(number)
+        return self.bind(number, "c")
+
+    def operand(self, a):
+        return f"v{a}" if is_variable(a) else self.constant(a)
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+class _Gradients:
+    """Which gradients exist so far as the backward function is written, and how to add to them.
+
+    Whether a variable has a gradient yet, and whether its array is ours to
+    change in place, is the same on every call, so it is decided here, once.
+    """
+
+    def __init__(self, code, ndim):
+        self.code = code
+        self.ndim = ndim
+        self.exists: set[int] = set()
+        self.owned: set[int] = set()  # gradients held in an array made for them alone
+
+    def has(self, v):
+        return v in self.exists
+
+    def add(self, v, share, share_ndim):
+        """Add ``share`` (an expression with ``share_ndim`` axes) to the gradient of ``v``."""
+        for _ in range(share_ndim - self.ndim[v]):  # v is shared by the rows: the rows' shares are summed
+            share = f"sum_rows({share})"
+        if v in self.exists:
+            self.code.line(f"g{v} = g{v} + {share}")
+            self.owned.add(v)
+        else:
+            self.code.line(f"g{v} = {share}")  # may be another array itself: never changed in place
+            self.exists.add(v)
+
+    def add_item(self, v, item, share, shape):
+        """Add ``share`` to item ``item`` of the vector ``v``'s gradient (of shape ``shape``)."""
+        if v not in self.exists:
+            self.code.line(f"g{v} = zeros({shape})")
+            self.exists.add(v)
+            self.owned.add(v)
+        elif v not in self.owned:
+            self.code.line(f"g{v} = g{v}.copy()")
+            self.owned.add(v)
+        self.code.line(f"g{v}[{item}] += {share}")
+
+
+# -- steps: what each instruction writes, forward and backward ------------------
 
 
 def _ndim(program, v, batched):
@@ -171,19 +299,21 @@ def _ndim(program, v, batched):
     return int(batched) + (program.instructions[v].width is not None)
 
 
-def _accumulate(grads, v, share, ndim):
-    """Add ``share`` to the gradient of ``v``, summed over the rows if ``v`` is shared by all rows."""
-    while getattr(share, "ndim", 0) > ndim:  # a float has no ndim: it is a single number
-        share = kernels.sum_rows(share)
-    previous = grads[v]
-    grads[v] = share if previous is None else previous + share
+def _items(ndim, index):
+    """``index`` along the last axis of an array of ``ndim`` axes: ``[:, 3]`` or ``[3]``."""
+    return f":, {index}" if ndim == 2 else f"{index}"
 
 
 class _Step:
+    op = ""
+
     def __init__(self, out):
         self.out = out
 
-    def backward(self, run, grad, grads, grad_theta):
+    def forward(self, code):
+        raise NotImplementedError
+
+    def backward(self, code, grads):
         pass
 
 
@@ -192,8 +322,8 @@ class _Input(_Step):
         super().__init__(out)
         self.argument = argument
 
-    def forward(self, run, theta):
-        run.values[self.out] = run.saved["inputs"][self.argument]
+    def forward(self, code):
+        code.line(f"v{self.out} = inputs[{self.argument}]")
 
 
 class _Parameters(_Step):
@@ -204,169 +334,224 @@ class _Parameters(_Step):
         self.gather = _Gather(positions)
         self.single = single
 
-    def forward(self, run, theta):
-        value = self.gather.read(theta)
-        run.values[self.out] = value[0] if self.single else value
+    def forward(self, code):
+        if self.single:
+            code.line(f"v{self.out} = theta[{self.gather.positions[0]}]")
+        else:
+            code.line(f"v{self.out} = {self.gather.read(code)}")
 
-    def backward(self, run, grad, grads, grad_theta):
-        while np.ndim(grad) > (0 if self.single else 1):
-            grad = kernels.sum_rows(grad)
-        self.gather.add(grad_theta, grad)
+    def backward(self, code, grads):
+        if self.single:
+            code.line(f"grad_theta[{self.gather.positions[0]}] += g{self.out}")
+        else:
+            self.gather.add(code, f"g{self.out}")
 
 
 class _Column(_Step):
-    def __init__(self, out, vector, item, ndim, needs_grad):
+    def __init__(self, out, vector, item, ndim, width, needs_grad):
         super().__init__(out)
-        self.vector, self.item, self.ndim, self.needs_grad = vector, item, ndim, needs_grad
+        self.vector, self.item, self.ndim, self.width, self.needs_grad = vector, item, ndim, width, needs_grad
 
-    def forward(self, run, theta):
-        run.values[self.out] = run.values[self.vector][..., self.item]
+    def forward(self, code):
+        code.line(f"v{self.out} = v{self.vector}[{_items(self.ndim, self.item)}]")
 
-    def backward(self, run, grad, grads, grad_theta):
+    def backward(self, code, grads):
         if self.needs_grad:
-            share = np.zeros(np.shape(run.values[self.vector]))
-            share[..., self.item] = grad
-            _accumulate(grads, self.vector, share, self.ndim)
+            shape = f"(rows, {self.width})" if self.ndim == 2 else f"{self.width}"
+            grads.add_item(self.vector, _items(self.ndim, self.item), f"g{self.out}", shape)
 
 
 class _Elementwise(_Step):
     """An engine operation on arrays (or on shared numbers), with the engine's domain errors."""
 
-    def __init__(self, out, program, instruction, shape, needs_grad, batched):
+    INFIX = {"+": "+", "-": "-", "*": "*", "/": "/"}  # as Python writes them; ** is NumPy's power
+    NAMES = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "power"}
+
+    def __init__(self, out, program, instruction, ndim, needs_grad, batched):
         super().__init__(out)
         self.op = instruction.op
+        self.name = self.NAMES.get(self.op, self.op)  # a name Python accepts
         self.args = instruction.args
         self.constant = [not is_variable(a) for a in self.args]
-        self.function = kernels.FORWARD[self.op]
-        self.checked = self.op in kernels.DOMAIN
         self.rule = kernels.rule_for(self.op, self.constant)
-        self.single = len(self.args) == 1
-        self.targets = [  # (position, variable, its ndim) for the operands that need a gradient
-            (i, a, shape[a]) for i, a in enumerate(self.args) if is_variable(a) and needs_grad[a]
-        ]
+        self.ndim = ndim[out]
+        self.targets = [i for i, a in enumerate(self.args) if is_variable(a) and needs_grad[a]]
         self.where = f"v{out} = {expression(program, instruction)}"
         self.batched = batched
 
-    def operands(self, run):
-        values = run.values
-        if self.single:
-            return (values[self.args[0]],)
-        return [a if constant else values[a] for a, constant in zip(self.args, self.constant)]
+    def forward(self, code):
+        operands = [code.operand(a) for a in self.args]
+        if self.op in kernels.DOMAIN:
+            code.line(f"{code.bind(self._checker(), 'check')}({', '.join(operands)})")
+        if self.op in self.INFIX and len(operands) == 2:
+            code.line(f"v{self.out} = {operands[0]} {self.INFIX[self.op]} {operands[1]}")
+        elif self.op == "neg":
+            code.line(f"v{self.out} = -{operands[0]}")
+        else:
+            function = code.bind(kernels.FORWARD[self.op], self.name)
+            code.line(f"v{self.out} = {function}({', '.join(operands)})")
 
-    def forward(self, run, theta):
-        operands = self.operands(run)
-        if self.checked:
-            refusal = kernels.first_refusal(self.op, operands, self.constant)
+    def _checker(self):
+        op, constant, batched, where = self.op, self.constant, self.batched, self.where
+
+        def check(*operands):
+            refusal = kernels.first_refusal(op, operands, constant)
             if refusal is not None:
                 error, index = refusal
-                place = f"row {index[0]} of the batch" if self.batched else "a number shared by every row"
-                raise type(error)(f"{error} ({place}, in the tape's {self.where})") from None
-        run.values[self.out] = self.function(*operands)
+                place = f"row {index[0]} of the batch" if batched else "a number shared by every row"
+                raise type(error)(f"{error} ({place}, in the tape's {where})") from None
 
-    def backward(self, run, grad, grads, grad_theta):
-        shares = self.rule(grad, run.values[self.out], *self.operands(run))
-        if self.single:
-            shares = (shares,)
-        for position, variable, ndim in self.targets:
-            _accumulate(grads, variable, shares[position], ndim)
+        return check
+
+    def backward(self, code, grads):
+        operands = ", ".join(code.operand(a) for a in self.args)
+        rule = code.bind(self.rule, f"{self.name}_rule")
+        call = f"{rule}(g{self.out}, v{self.out}, {operands})"
+        if len(self.args) == 1:  # the rule's one share goes to the one operand
+            grads.add(self.args[0], call, self.ndim)
+            return
+        code.line(f"s{self.out} = {call}")
+        for position in self.targets:
+            grads.add(self.args[position], f"s{self.out}[{position}]", self.ndim)
 
 
 class _Items:
     """The operands of a reduction or a layer, as one array whose last axis lists their items."""
 
-    def __init__(self, operands, program, shape, needs_grad, batched):
+    def __init__(self, operands, program, ndim, needs_grad, batched):
         self.operands = operands
         self.batched = batched
-        self.layout = []  # (operand, is a variable, first item, width, ndim, needs grad)
+        self.layout = []  # (operand, first item, width or None for a number, needs grad)
         position = 0
         for a in operands:
             variable = is_variable(a)
-            width = program.width(a) if variable else 1
             vector = variable and program.instructions[a].width is not None
-            ndim = shape[a] if variable else 0
-            self.layout.append((a, variable, position, width if vector else None, ndim, variable and needs_grad[a]))
+            width = program.width(a) if variable else 1
+            self.layout.append((a, position, width if vector else None, variable and needs_grad[a]))
             position += width
         self.count = position
-        self.whole = len(operands) == 1 and self.layout[0][3] is not None  # one vector: no copying
+        self.whole = len(operands) == 1 and self.layout[0][2] is not None  # one vector: no copying
+        self.ndim = int(batched) + 1  # of the gathered array (one vector read whole has its own)
+        self.constants = 0  # how many constant columns ``gather`` wrote after the items
 
-    def gather(self, run):
-        if self.whole:
-            return run.values[self.operands[0]]
-        array = np.empty(((run.rows,) if self.batched else ()) + (self.count,))
-        values = run.values
-        for a, variable, position, width, _, _ in self.layout:
-            value = values[a] if variable else a
-            if width is None:
-                array[..., position] = value
+    def gather(self, code, name, constants=()):
+        """Write the lines that put the items side by side in ``name``, ``constants`` after them.
+
+        One vector and no constants needs no copy: the vector's name is returned.
+        """
+        self.constants = len(constants)
+        if self.whole and not constants:
+            return f"v{self.operands[0]}"
+        code.line(f"{name} = empty({'(rows, ' if self.batched else '('}{self.count + len(constants)}))")
+        for a, position, width, _ in self.layout:
+            where = position if width is None else f"{position}:{position + width}"
+            code.line(f"{name}[{_items(self.ndim, where)}] = {code.operand(a)}")
+        for position, number in enumerate(constants, self.count):
+            code.line(f"{name}[{_items(self.ndim, position)}] = {code.constant(number)}")
+        return name
+
+    def scatter(self, code, grads, share, share_ndim):
+        """Hand each operand its part of ``share``, the gradient of every item (``share_ndim`` axes)."""
+        for a, position, width, needs_grad in self.layout:
+            if not needs_grad:
+                continue
+            if self.whole and not self.constants:
+                grads.add(a, share, share_ndim)
             else:
-                array[..., position : position + width] = value
-        return array
-
-    def scatter(self, share, grads):
-        for a, _, position, width, ndim, needs_grad in self.layout:
-            if needs_grad:
-                part = share[..., position] if width is None else share[..., position : position + width]
-                _accumulate(grads, a, part, ndim)
+                where = position if width is None else f"{position}:{position + width}"
+                grads.add(a, f"{share}[{_items(share_ndim, where)}]", share_ndim - (width is None))
 
 
 class _Reduction(_Step):
-    """``sum`` or ``dot`` over the items of a row."""
+    """``sum``, ``dot`` or ``logsumexp`` over the items of a row."""
 
-    def __init__(self, out, program, instruction, shape, needs_grad, batched):
+    def __init__(self, out, program, instruction, ndim, needs_grad, batched):
         super().__init__(out)
+        self.op = instruction.op
         args = instruction.args
         halves = [args] if instruction.op != "dot" else [args[: instruction.detail], args[instruction.detail :]]
-        self.halves = [_Items(half, program, shape, needs_grad, batched) for half in halves]
-        self.function = kernels.REDUCE[instruction.op]
-        self.rule = kernels.REDUCE_RULES[instruction.op]
+        self.halves = [_Items(half, program, ndim, needs_grad, batched) for half in halves]
+        self.share_ndim = int(batched) + 1  # a rule's shares have an item axis, and a row axis if batched
+        self.saved: list[str] = []
 
-    def forward(self, run, theta):
-        arrays = [items.gather(run) for items in self.halves]
-        run.saved[self.out] = arrays
-        run.values[self.out] = self.function(*arrays)
+    def forward(self, code):
+        self.saved = [items.gather(code, f"i{self.out}_{h}") for h, items in enumerate(self.halves)]
+        function = code.bind(kernels.REDUCE[self.op], f"{self.op}_items")
+        code.line(f"v{self.out} = {function}({', '.join(self.saved)})")
 
-    def backward(self, run, grad, grads, grad_theta):
-        shares = self.rule(grad, run.values[self.out], *run.saved[self.out])
-        for items, share in zip(self.halves, shares):
-            items.scatter(share, grads)
+    def backward(self, code, grads):
+        rule = code.bind(kernels.REDUCE_RULES[self.op], f"{self.op}_rule")
+        code.line(f"s{self.out} = {rule}(g{self.out}, v{self.out}, {', '.join(self.saved)})")
+        for h, items in enumerate(self.halves):
+            items.scatter(code, grads, f"s{self.out}[{h}]", self.share_ndim)
 
 
 class _Linear(_Step):
-    """A layer: inputs (rows × n) times Wᵀ (n × k), plus the bias."""
+    """A layer: inputs (rows × n) times Wᵀ (n × k), plus the bias.
 
-    def __init__(self, out, program, instruction, slot, shape, needs_grad):
+    A bias is a weight on a constant input (1.0 for a neuron's bias). Where θ
+    holds the layer as one block, neuron after neuron (its weights, then its
+    bias), the inputs get the constants as extra columns, and the layer is one
+    matrix product with that block, forward and backward.
+    """
+
+    op = "linear"
+
+    def __init__(self, out, program, instruction, slot, ndim, needs_grad):
         super().__init__(out)
         weights, bias, bias_inputs = instruction.detail
-        self.items = _Items(instruction.args, program, shape, needs_grad, True)
+        self.items = _Items(instruction.args, program, ndim, needs_grad, True)
         self.size = (len(weights), len(weights[0]))
-        self.weights = _Gather(slot[p] for row in weights for p in row)
-        self.bias = _Gather(slot[p] for row in bias for p in row) if bias and bias[0] else None
-        self.bias_inputs = np.array(bias_inputs)
-        self.plain_bias = bias_inputs == (1.0,)  # a neuron's bias: the parameter itself
-        self.inputs_need_grad = any(entry[5] for entry in self.items.layout)
+        self.bias_inputs = tuple(bias_inputs) if bias and bias[0] else ()
+        block = _Gather(
+            slot[p] for j, row in enumerate(weights) for p in (*row, *(bias[j] if self.bias_inputs else ()))
+        )
+        self.block = block if block.array is None and block.distinct else None
+        if self.block is None:  # not one slice of θ: read W and the bias apart
+            self.weights = _Gather(slot[p] for row in weights for p in row)
+            self.bias = _Gather(slot[p] for row in bias for p in row) if self.bias_inputs else None
+        self.plain_bias = self.bias_inputs == (1.0,)  # a neuron's bias: the parameter itself
+        self.constants = np.array(self.bias_inputs)
+        self.inputs_need_grad = any(entry[3] for entry in self.items.layout)
+        self.inputs = ""
 
-    def forward(self, run, theta):
-        inputs = self.items.gather(run)
-        weights = self.weights.read(theta).reshape(self.size)
-        bias = None
+    def forward(self, code):
+        out, (k, n) = self.out, self.size
+        if self.block is not None:
+            self.inputs = self.items.gather(code, f"x{out}", self.bias_inputs)
+            code.line(f"w{out} = {self.block.read(code)}.reshape({k}, {n + len(self.bias_inputs)})")
+            code.line(f"v{out} = linear({self.inputs}, w{out}, None)")
+            return
+        self.inputs = self.items.gather(code, f"x{out}")
+        code.line(f"w{out} = {self.weights.read(code)}.reshape({k}, {n})")
+        bias = "None"
         if self.bias is not None:
-            bias = self.bias.read(theta)
-            if not self.plain_bias:
-                bias = bias.reshape(self.size[0], -1) @ self.bias_inputs
-        run.saved[self.out] = (inputs, weights)
-        run.values[self.out] = kernels.linear(inputs, weights, bias)
+            bias = f"b{out}"
+            if self.plain_bias:
+                code.line(f"b{out} = {self.bias.read(code)}")
+            else:
+                constants = code.bind(self.constants, "bias_inputs")
+                code.line(f"b{out} = dot({self.bias.read(code)}.reshape({k}, -1), {constants})")
+        code.line(f"v{out} = linear({self.inputs}, w{out}, {bias})")
 
-    def backward(self, run, grad, grads, grad_theta):
-        inputs, weights = run.saved[self.out]
-        d_inputs, d_weights, d_bias = kernels.linear_rule(grad, inputs, weights, self.inputs_need_grad)
-        self.weights.add(grad_theta, d_weights.ravel())
-        if self.bias is not None:
-            self.bias.add(grad_theta, d_bias if self.plain_bias else np.outer(d_bias, self.bias_inputs).ravel())
+    def backward(self, code, grads):
+        out = self.out
+        with_bias = self.block is None and self.bias is not None
+        code.line(f"dx{out}, dw{out}, db{out} = "
+                  f"linear_rule(g{out}, {self.inputs}, w{out}, {self.inputs_need_grad}, {with_bias})")  # fmt: skip
+        if self.block is not None:
+            self.block.add(code, f"dw{out}.ravel()")
+        else:
+            self.weights.add(code, f"dw{out}.ravel()")
+            if self.bias is not None and self.plain_bias:
+                self.bias.add(code, f"db{out}")
+            elif self.bias is not None:
+                self.bias.add(code, f"outer(db{out}, {code.bind(self.constants, 'bias_inputs')}).ravel()")
         if self.inputs_need_grad:
-            self.items.scatter(d_inputs, grads)
+            self.items.scatter(code, grads, f"dx{out}", 2)
 
 
-def _step(program, v, instruction, slot, shape, needs_grad, batched):
+def _step(program, v, instruction, slot, ndim, needs_grad, batched):
     op = instruction.op
     if op == "input":
         return _Input(v, instruction.detail)
@@ -376,9 +561,9 @@ def _step(program, v, instruction, slot, shape, needs_grad, batched):
         return _Parameters(v, [slot[p] for p in instruction.detail], single=False)
     if op == "column":
         vector = instruction.args[0]
-        return _Column(v, vector, instruction.detail, shape[vector], needs_grad[vector])
+        return _Column(v, vector, instruction.detail, ndim[vector], program.width(vector), needs_grad[vector])
     if op == "linear":
-        return _Linear(v, program, instruction, slot, shape, needs_grad)
+        return _Linear(v, program, instruction, slot, ndim, needs_grad)
     if op in REDUCTIONS:
-        return _Reduction(v, program, instruction, shape, needs_grad, batched)
-    return _Elementwise(v, program, instruction, shape, needs_grad, batched)
+        return _Reduction(v, program, instruction, ndim, needs_grad, batched)
+    return _Elementwise(v, program, instruction, ndim, needs_grad, batched)

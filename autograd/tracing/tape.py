@@ -87,7 +87,8 @@ class Tape:
       ``tape.read_parameters()`` and ``tape.evaluate(theta, ..., gradient="mean")``
       work with θ as an array, without touching any Value.
     - ``str(tape)``: the compiled program; ``tape.listing(stage)`` shows any
-      stage (``"recorded"``, then one per pass: ``tape.stages``).
+      stage (``"recorded"``, then one per pass: ``tape.stages``);
+      ``tape.source()`` the NumPy code that each call runs.
     """
 
     def __init__(
@@ -156,16 +157,16 @@ class Tape:
         if not 0 <= output < self.outputs:
             raise ValueError(f"output must be between 0 and {self.outputs - 1}, not {output!r}")
         theta = self._theta(theta)
-        grad = None
         with np.errstate(all="ignore"):  # inf and nan follow IEEE rules, as in the engine
-            run = self.replay.forward(theta, arrays, rows)
-            if gradient is not None:
+            if gradient is None:
+                values, grad = self.replay.run(theta, arrays, rows)
+            else:
                 scale = 1.0 / rows if gradient == "mean" else 1.0
-                grad = self.replay.backward(run, theta, self.program.outputs[output], scale)
+                values, grad = self.replay.run(theta, arrays, rows, output, scale)
         self.calls += 1
         if not self.checked or _power_of_four(self.calls):  # calls 1, 4, 16, 64, ...
             self._check_rows(arrays)
-        return self._result(run), grad
+        return self.replay.result(values, rows), grad
 
     def _theta(self, theta):
         theta = np.asarray(theta, dtype=float)
@@ -174,11 +175,6 @@ class Tape:
                 f"theta must hold {len(self.parameters)} numbers, one per parameter, got shape {theta.shape}"
             )
         return theta
-
-    def _result(self, run):
-        if len(self.program.outputs) == 1:
-            return np.array(self.replay.output(run, self.program.outputs[0]))
-        return self.replay.outputs(run)
 
     def batch_arrays(self, batch: Sequence[Any]) -> tuple[list[np.ndarray], int]:
         """The batch as float arrays, one per argument, checked against the example; and the row count."""
@@ -247,6 +243,18 @@ class Tape:
         if stage not in self.programs:
             raise ValueError(f"unknown stage {stage!r}; the stages are {', '.join(map(repr, self.stages))}")
         return listing(self.programs[stage], max_lines)
+
+    def source(self, output: int = 0) -> str:
+        """The Python function that every call of the tape runs: NumPy, a line per step.
+
+        ``v3`` holds variable 3 of the listing for all rows at once, ``theta``
+        the parameters, and after ``# backward`` each ``g3`` is the gradient
+        of output number ``output`` with respect to ``v3``: the chain rule,
+        written out once for every row.
+        """
+        if not 0 <= output < self.outputs:
+            raise ValueError(f"output must be between 0 and {self.outputs - 1}, not {output!r}")
+        return self.replay.source(output)
 
     def __str__(self) -> str:
         counts = " -> ".join(f"{len(program)} {name}" for name, program in self.programs.items())

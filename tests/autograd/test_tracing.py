@@ -141,6 +141,44 @@ def test_every_operation_replays_with_the_eager_numbers(name, passes):
     check_against_eager(OPERATIONS[name], [a, b, c], [X, Y], passes)
 
 
+def test_theta_follows_the_model_and_each_layer_is_one_matrix_product():
+    model = MLP(2, [16, 16, 1], activation="relu", seed=1)
+    parameters = model.parameters()
+    tape = trace(lambda x, y: (1.0 - y * model(x)).relu() + l2_penalty(parameters, 1e-4), [0.5, -0.5], 1.0)
+    assert tape.parameters == parameters  # neuron by neuron, weights then bias, as model.parameters()
+    source = tape.source()
+    assert "w4 = theta[48:320].reshape(16, 17)" in source  # the second layer's weights and biases, one slice
+    assert "v11 = theta[0:337]" in source  # the penalty reads θ itself
+    assert source.count("linear_rule(") == 3 and "add_at" not in source
+
+
+def test_layers_that_are_not_one_block_of_theta():
+    """A bias on constants other than 1.0, a parameter read twice by one layer, one shared by two layers."""
+    rng = np.random.default_rng(3)
+    W = [[Value(float(rng.normal())) for _ in range(3)] for _ in range(4)]
+    b, c = [Value(float(rng.normal())) for _ in range(4)], [Value(float(rng.normal())) for _ in range(4)]
+    tied = Value(0.7)
+    X = rng.normal(size=(7, 3))
+
+    def constants_as_bias_inputs(x):
+        return sum((sum(w * xi for w, xi in zip(W[j], x)) + 2.0 * b[j] + 0.5 * c[j]).tanh() for j in range(4))
+
+    def sharing(x):  # two neurons share `tied`: the second's θ positions are not one slice
+        first = [tied * x[0] + W[0][1] * x[1] + 2.0 * b[0], W[1][0] * x[0] + tied * x[1] + 2.0 * b[1]]
+        return sum(h.tanh() for h in first)
+
+    def read_twice(x):  # one neuron's weights are [tied, tied]: its θ positions repeat
+        return (tied * x[0] + tied * x[1] + 2.0 * b[0]).tanh() + (tied * x[2] + W[2][2] * x[1] + c[0]).tanh()
+
+    everything = [tied, *sum(W, []), *b, *c]
+    tape = check_against_eager(constants_as_bias_inputs, everything, [X])
+    assert "bias 4×2 × 2.0, 0.5" in str(tape) and "x1[:, 3] = 2.0" in tape.source()
+    tape = check_against_eager(sharing, everything, [X])
+    assert "theta[at].reshape(1, 2)" in tape.source()  # W and the bias read apart
+    tape = check_against_eager(read_twice, everything, [X])
+    assert "add_at(grad_theta" in tape.source()  # both reads of `tied` reach its gradient
+
+
 def test_list_arguments_and_fused_sums():
     rng = np.random.default_rng(6)
     X, Y = rng.normal(size=(7, 3)), rng.normal(size=7)

@@ -20,11 +20,10 @@ def replayed(program, *batch):
     replay = Replay(program)
     theta = np.array([p.data for p in replay.parameters])
     arrays = [np.asarray(b, dtype=float) for b in batch]
-    run = replay.forward(theta, arrays, len(arrays[0]))
-    out = program.outputs[0]
-    grad = replay.backward(run, theta, out, 1.0 / len(arrays[0]))
+    rows = len(arrays[0])
+    values, grad = replay.run(theta, arrays, rows, output=0, scale=1.0 / rows)
     by_value = dict(zip(replay.parameters, grad))
-    return replay.output(run, out), [by_value.get(p, 0.0) for p in program.parameters]
+    return replay.result(values, rows), [by_value.get(p, 0.0) for p in program.parameters]
 
 
 def assert_same_computation(before, after, *batch):
