@@ -210,7 +210,8 @@ def _weighted_sum(instruction, parameter_of, batched):
     args, half = instruction.args, instruction.detail
     parameters, signature = [], []
     for a, b in zip(args[:half], args[half:]):
-        p, q = (parameter_of.get(x) if is_variable(x) else None for x in (a, b))
+        p = parameter_of.get(a) if type(a) is int else None  # is_variable, written out: it runs for every term
+        q = parameter_of.get(b) if type(b) is int else None
         if p is not None and q is None:
             parameter, other = p, b
         elif q is not None and p is None:

@@ -61,12 +61,9 @@ def record(function, arguments, example):
                 variable[x] = len(instructions) - 1
 
     parameters: list[Value] = []
-
-    def place_parameter(leaf):
-        variable[leaf] = len(instructions)
-        instructions.append(Instruction("param", (), None, len(parameters)))
-        parameters.append(leaf)
-
+    # This loop meets every operand of the graph, so it is written for speed: a leaf is
+    # a Value without a rule (its op is ""), and constants are always floats in the
+    # engine, so a type check is the quickest test for one.
     for root in roots:  # depth first, operands left to right, each node after its operands
         stack = [root]
         while stack:
@@ -75,27 +72,32 @@ def record(function, arguments, example):
                 stack.pop()
                 continue
             operands = node.operands
-            # (constants are always floats in the engine: a type check is the quickest test)
             inner = []
             for x in operands:
                 if type(x) is not float and x not in variable:
-                    if x.op:
+                    if x._rule is not None:
                         inner.append(x)
-                    else:
-                        place_parameter(x)  # a leaf needs no visit of its own
+                    else:  # a leaf needs no visit of its own: it is a parameter
+                        variable[x] = len(instructions)
+                        instructions.append(Instruction("param", (), None, len(parameters)))
+                        parameters.append(x)
             if inner:
                 stack.extend(reversed(inner))  # placed first, then this node again
                 continue
             stack.pop()
-            if not node.op:
-                place_parameter(node)
-            elif node.op in ENGINE_OPERATIONS:
-                args = tuple([x if type(x) is float else variable[x] for x in operands])
-                detail = len(operands) // 2 if node.op == "dot" else None
+            if node._rule is None:  # a root that is a leaf
                 variable[node] = len(instructions)
-                instructions.append(Instruction(node.op, args, None, detail))
+                instructions.append(Instruction("param", (), None, len(parameters)))
+                parameters.append(node)
+                continue
+            op = node.op
+            if op in ENGINE_OPERATIONS:
+                args = tuple([x if type(x) is float else variable[x] for x in operands])
+                detail = len(operands) // 2 if op == "dot" else None
+                variable[node] = len(instructions)
+                instructions.append(Instruction(op, args, None, detail))
             else:
-                raise TracingError(f"the operation {node.op!r} cannot be traced: the tape has no array form of it")
+                raise TracingError(f"the operation {op!r} cannot be traced: the tape has no array form of it")
     return Program(instructions, [variable[r] for r in roots], arguments, parameters)
 
 
@@ -121,10 +123,14 @@ def compare(reference, other, made, where):
     which must hold the same number in both; ``where`` says how ``other`` was
     recorded, for the message ("at row 3 of the batch").
     """
+    mine_parameters, their_parameters = reference.parameters, other.parameters
     for v, (mine, theirs) in enumerate(zip(reference.instructions, other.instructions)):
-        if mine == theirs and list(map(type, mine.args)) == list(map(type, theirs.args)):  # the usual case, quickly
+        # the usual case, quickly: the same instruction, with variables and constants in the same places (1 == 1.0)
+        if mine == theirs and (not mine.args or list(map(type, mine.args)) == list(map(type, theirs.args))):
             if mine.op == "param":
-                _compare_parameter(reference, other, mine.detail, made, v, where)
+                index = mine.detail
+                if mine_parameters[index] is not their_parameters[index] or index in made:
+                    _compare_parameter(reference, other, index, made, v, where)
             continue
         if mine.op != theirs.op or mine.detail != theirs.detail or len(mine.args) != len(theirs.args):
             raise TracingError(
