@@ -98,8 +98,12 @@ class Replay:
         return table
 
     def output_runs(self, variables):
-        """``(variable, first item or None, count)`` runs: consecutive items of one vector go together."""
+        """``(variable, first item or None, count)`` runs: consecutive items of one vector go together.
+
+        A run of several items is returned as the whole vector; a lone output as itself.
+        """
         runs: list[tuple[int, int | None, int]] = []
+        firsts = []  # the output that starts each run
         for v in variables:
             instruction = self.program.instructions[v]
             if instruction.op == "column" and self.batched[v]:
@@ -110,7 +114,8 @@ class Replay:
                 runs.append((source, item, 1))
             else:
                 runs.append((v, None, 1))
-        return runs
+            firsts.append(v)
+        return [run if run[2] > 1 else (first, None, 1) for run, first in zip(runs, firsts)]
 
     # -- writing the functions ---------------------------------------------------
 
@@ -279,16 +284,21 @@ class _Gradients:
             self.code.line(f"g{v} = {share}")  # may be another array itself: never changed in place
             self.exists.add(v)
 
-    def add_item(self, v, item, share, shape):
-        """Add ``share`` to item ``item`` of the vector ``v``'s gradient (of shape ``shape``)."""
-        if v not in self.exists:
+    def add_item(self, v, item, share, shape, width):
+        """Add ``share`` to item ``item`` of the vector ``v``'s gradient (of shape ``shape``, ``width`` items)."""
+        if v not in self.exists and width == 1:  # the whole gradient: the share itself, as a vector
+            self.code.line(f"g{v} = {share}.reshape({shape})")
+            self.exists.add(v)
+        elif v not in self.exists:
             self.code.line(f"g{v} = zeros({shape})")
             self.exists.add(v)
             self.owned.add(v)
-        elif v not in self.owned:
-            self.code.line(f"g{v} = g{v}.copy()")
-            self.owned.add(v)
-        self.code.line(f"g{v}[{item}] += {share}")
+            self.code.line(f"g{v}[{item}] += {share}")
+        else:
+            if v not in self.owned:
+                self.code.line(f"g{v} = g{v}.copy()")
+                self.owned.add(v)
+            self.code.line(f"g{v}[{item}] += {share}")
 
 
 # -- steps: what each instruction writes, forward and backward ------------------
@@ -358,7 +368,7 @@ class _Column(_Step):
     def backward(self, code, grads):
         if self.needs_grad:
             shape = f"(rows, {self.width})" if self.ndim == 2 else f"{self.width}"
-            grads.add_item(self.vector, _items(self.ndim, self.item), f"g{self.out}", shape)
+            grads.add_item(self.vector, _items(self.ndim, self.item), f"g{self.out}", shape, self.width)
 
 
 class _Elementwise(_Step):
