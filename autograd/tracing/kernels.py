@@ -96,6 +96,8 @@ def first_refusal(op, operands, constant):
     accepted = np.asarray(DOMAIN[op](*operands))
     if accepted.all():
         return None
+    # as wide as the result: a shared zero divides every row of a batched numerator
+    accepted = np.broadcast_to(accepted, np.broadcast_shapes(*(np.shape(x) for x in operands)))
     index = np.unravel_index(np.argmin(accepted), accepted.shape)  # the first False
     numbers = [
         x if is_constant else Value(float(np.broadcast_to(x, accepted.shape)[index]))
@@ -181,8 +183,12 @@ SHEET_POWER: dict[tuple[bool, bool], Callable[..., Any]] = {
 
 
 def rule_for(op, constant):
-    """The backward rule of ``op`` when its operands are constants where ``constant`` says."""
-    return SHEET_POWER[tuple(constant)] if op == "**" else RULES[op]
+    """The backward rule of ``op`` when its operands are constants where ``constant`` says.
+
+    None for ``**`` of two constants (a Value the function made itself, raised
+    to another): nothing flows back through it, so it needs no rule.
+    """
+    return SHEET_POWER.get(tuple(constant)) if op == "**" else RULES[op]
 
 
 # -- reductions over the last axis: the items of a row --------------------------

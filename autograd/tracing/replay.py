@@ -15,7 +15,7 @@ of the tape then runs that function:
   example, with the formula sheet's rules applied to whole arrays: ``g3`` is
   the gradient of the output with respect to ``v3``. A gradient that reaches
   a number shared by all rows is summed over the rows, since each row used
-  it. The function returns d(Σ_rows output · scale)/dθ.
+  it. The function returns the outputs and d(Σ_rows output · scale)/dθ.
 
 Why write code instead of looping over the instructions? The arrays of a small
 network are small, so a loop that looks at each instruction on every call
@@ -82,8 +82,7 @@ class Replay:
     def result(self, values, rows):
         """The tape's answer: a row per example for one output, a column per output for several."""
         if len(self.program.outputs) == 1:
-            first = self.output_plan[0][1]
-            value = np.asarray(values[0] if first is None else values[0][:, first])
+            value = np.asarray(values[0])  # a lone output is returned as itself
             if not self.batched[self.program.outputs[0]]:
                 value = np.broadcast_to(value, (rows, *value.shape))
             return np.array(value)
@@ -139,10 +138,10 @@ class Replay:
         code.line("if scale is None:  # the outputs only")
         code.line(f"    return ({returned}), None")
         code.line("# backward: the chain rule, from the output back to θ")
-        for step in self.steps:  # the engine's backward raises at a step function, wherever it is
+        variable = self.program.outputs[output]
+        for step in self._reached(variable):  # the engine's backward raises at a step function it reaches
             if step.op in kernels.FORWARD_ONLY:
                 code.line(f"{code.bind(step.rule, 'refuse')}(0.0, 0.0, 0.0)  # raises the engine's own error")
-        variable = self.program.outputs[output]
         grads = _Gradients(code, self.ndim)
         start = "filled(rows, scale)" if self.batched[variable] else "float64(scale * rows)"
         grads.add(variable, start, self.ndim[variable])
@@ -152,6 +151,14 @@ class Replay:
                 step.backward(code, grads)
         code.line(f"return ({returned}), grad_theta")
         return code
+
+    def _reached(self, variable):
+        """The steps that the backward pass from ``variable`` reaches, inputs and all, as the engine's walk does."""
+        reached = {variable}
+        for v in range(variable, -1, -1):
+            if v in reached:
+                reached.update(a for a in self.program.instructions[v].args if is_variable(a))
+        return [step for step in self.steps if step.out in reached]
 
 
 # -- laying out θ ----------------------------------------------------------------
@@ -248,7 +255,7 @@ class _Code:
         """A constant as the function writes it: its repr, or a name if the repr is not Python (inf, nan)."""
         if math.isfinite(number):
             return repr(number)
-        return self.bind(number, "c")
+        return self.bind(number, "nan" if number != number else "inf" if number > 0 else "minus_inf")
 
     def operand(self, a):
         return f"v{a}" if is_variable(a) else self.constant(a)
@@ -392,7 +399,7 @@ class _Elementwise(_Step):
     def forward(self, code):
         operands = [code.operand(a) for a in self.args]
         if self.op in kernels.DOMAIN:
-            code.line(f"{code.bind(self._checker(), 'check')}({', '.join(operands)})")
+            code.line(f"{code.bind(self._checker(), f'check_{self.name}')}({', '.join(operands)})")
         if self.op in self.INFIX and len(operands) == 2:
             code.line(f"v{self.out} = {operands[0]} {self.INFIX[self.op]} {operands[1]}")
         elif self.op == "neg":
@@ -547,8 +554,9 @@ class _Linear(_Step):
     def backward(self, code, grads):
         out = self.out
         with_bias = self.block is None and self.bias is not None
-        code.line(f"dx{out}, dw{out}, db{out} = "
-                  f"linear_rule(g{out}, {self.inputs}, w{out}, {self.inputs_need_grad}, {with_bias})")  # fmt: skip
+        names = f"{f'dx{out}' if self.inputs_need_grad else '_'}, dw{out}, {f'db{out}' if with_bias else '_'}"
+        code.line(f"{names} = linear_rule(g{out}, {self.inputs}, w{out}, "
+                  f"inputs_need_grad={self.inputs_need_grad}, bias={with_bias})")  # fmt: skip
         if self.block is not None:
             self.block.add(code, f"dw{out}.ravel()")
         else:

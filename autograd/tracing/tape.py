@@ -141,7 +141,7 @@ class Tape:
 
     def evaluate(
         self, theta: Sequence[float] | np.ndarray, *batch: Any, gradient: str | None = None, output: int = 0
-    ) -> tuple[Any, Any]:  # an array, or a list of them for several outputs; an array, or None if not asked for
+    ) -> tuple[Any, Any]:  # the outputs (a column each when several); the gradient, or None if not asked for
         """With θ as an array, reading and changing no Value: ``(outputs, gradient)``.
 
         ``outputs`` is what ``tape(*batch)`` returns. ``gradient`` is None,

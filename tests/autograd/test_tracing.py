@@ -367,3 +367,31 @@ def test_a_step_replays_forward_and_refuses_backward_as_the_engine_does():
         tape.backward(X)
     assert str(ours.value) == str(theirs.value)
     assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_a_step_blocks_only_the_outputs_whose_graph_holds_it():
+    w = Value(0.5)
+    tape = trace(lambda x: [(w * x).heaviside(), w * x], 1.0)
+    theta = tape.read_parameters()
+    _, grad = tape.evaluate(theta, [1.0, 2.0], gradient="sum", output=1)
+    assert grad.tolist() == [3.0]  # d(w·1 + w·2)/dw, as the engine gives it
+    with pytest.raises(RuntimeError, match="heaviside"):
+        tape.evaluate(theta, [1.0, 2.0], gradient="sum", output=0)
+    assert "refuse" not in tape.source(1) and "refuse" in tape.source(0)
+
+
+def test_a_shared_zero_divisor_names_the_first_row_it_divides():
+    a = Value(1.0)
+    tape = trace(lambda x: x / a, 1.0)
+    with pytest.raises(ZeroDivisionError) as ours:
+        tape.evaluate(np.array([0.0]), [1.0, 2.0])
+    with pytest.raises(ZeroDivisionError) as theirs:
+        Value(1.0) / 0.0
+    assert str(ours.value).startswith(str(theirs.value)) and "row 0 of the batch" in str(ours.value)
+
+
+def test_a_power_of_two_numbers_the_function_made_is_a_constant():
+    f = lambda x: x * (Value(2.0) ** Value(3.0))  # noqa: E731 (a one-line function to trace)
+    tape = trace(f, 1.0)
+    assert tape([1.0, -0.5]).tolist() == [8.0, -4.0]
+    assert tape.backward([1.0, -0.5]) == 2.0
