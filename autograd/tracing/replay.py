@@ -1,10 +1,10 @@
 """Replay: run a program over a whole batch with NumPy, forward and backward.
 
 ``Replay(program)`` gets a program ready once: it lays the parameters out in
-one vector θ (each layer's weights side by side, so that reading a weight
-matrix is a slice of θ, not a copy) and writes the program out as a Python
-function, one NumPy call a line, that it compiles with ``compile``. Every call
-of the tape then runs that function:
+one vector θ (a layer neuron by neuron, its weights and then its bias, so
+that a layer reads its matrix as a slice of θ, not a copy) and writes the
+program out as a Python function, one NumPy call a line, that it compiles
+with ``compile``. Every call of the tape then runs that function:
 
 - forward, each variable ``v3`` becomes an array with a row per example (or
   a single number, when it depends on no input), and ``kernels.py`` computes
