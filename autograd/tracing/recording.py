@@ -61,6 +61,12 @@ def record(function, arguments, example):
                 variable[x] = len(instructions) - 1
 
     parameters: list[Value] = []
+
+    def place_parameter(leaf):
+        variable[leaf] = len(instructions)
+        instructions.append(Instruction("param", (), None, len(parameters)))
+        parameters.append(leaf)
+
     # This loop meets every operand of the graph, so it is written for speed: a leaf is
     # a Value without a rule (its op is ""), and constants are always floats in the
     # engine, so a type check is the quickest test for one.
@@ -77,18 +83,14 @@ def record(function, arguments, example):
                 if type(x) is not float and x not in variable:
                     if x._rule is not None:
                         inner.append(x)
-                    else:  # a leaf needs no visit of its own: it is a parameter
-                        variable[x] = len(instructions)
-                        instructions.append(Instruction("param", (), None, len(parameters)))
-                        parameters.append(x)
+                    else:
+                        place_parameter(x)  # a leaf needs no visit of its own
             if inner:
                 stack.extend(reversed(inner))  # placed first, then this node again
                 continue
             stack.pop()
             if node._rule is None:  # a root that is a leaf
-                variable[node] = len(instructions)
-                instructions.append(Instruction("param", (), None, len(parameters)))
-                parameters.append(node)
+                place_parameter(node)
                 continue
             op = node.op
             if op in ENGINE_OPERATIONS:

@@ -433,11 +433,16 @@ class _Elementwise(_Step):
 
 
 class _Items:
-    """The operands of a reduction or a layer, as one array whose last axis lists their items."""
+    """The operands of a reduction or a layer, as one array whose last axis lists their items.
 
-    def __init__(self, operands, program, ndim, needs_grad, batched):
+    The array is called ``name``, and ``constants`` follow the items as extra
+    columns; one vector without constants is read as it is, under its own name.
+    """
+
+    def __init__(self, operands, program, ndim, needs_grad, batched, name, constants=()):
         self.operands = operands
         self.batched = batched
+        self.constants = tuple(constants)
         self.layout = []  # (operand, first item, width or None for a number, needs grad)
         position = 0
         for a in operands:
@@ -447,32 +452,29 @@ class _Items:
             self.layout.append((a, position, width if vector else None, variable and needs_grad[a]))
             position += width
         self.count = position
-        self.whole = len(operands) == 1 and self.layout[0][2] is not None  # one vector: no copying
+        # one vector and no constants: no copying
+        self.whole = len(operands) == 1 and self.layout[0][2] is not None and not self.constants
+        self.name = f"v{operands[0]}" if self.whole else name
         self.ndim = int(batched) + 1  # of the gathered array (one vector read whole has its own)
-        self.constants = 0  # how many constant columns ``gather`` wrote after the items
 
-    def gather(self, code, name, constants=()):
-        """Write the lines that put the items side by side in ``name``, ``constants`` after them.
-
-        One vector and no constants needs no copy: the vector's name is returned.
-        """
-        self.constants = len(constants)
-        if self.whole and not constants:
-            return f"v{self.operands[0]}"
-        code.line(f"{name} = empty({'(rows, ' if self.batched else '('}{self.count + len(constants)}))")
+    def gather(self, code):
+        """Write the lines that put the items side by side in ``self.name``, the constants after them."""
+        if self.whole:
+            return
+        name = self.name
+        code.line(f"{name} = empty({'(rows, ' if self.batched else '('}{self.count + len(self.constants)}))")
         for a, position, width, _ in self.layout:
             where = position if width is None else f"{position}:{position + width}"
             code.line(f"{name}[{_items(self.ndim, where)}] = {code.operand(a)}")
-        for position, number in enumerate(constants, self.count):
+        for position, number in enumerate(self.constants, self.count):
             code.line(f"{name}[{_items(self.ndim, position)}] = {code.constant(number)}")
-        return name
 
     def scatter(self, code, grads, share, share_ndim):
         """Hand each operand its part of ``share``, the gradient of every item (``share_ndim`` axes)."""
         for a, position, width, needs_grad in self.layout:
             if not needs_grad:
                 continue
-            if self.whole and not self.constants:
+            if self.whole:
                 grads.add(a, share, share_ndim)
             else:
                 where = position if width is None else f"{position}:{position + width}"
@@ -487,18 +489,19 @@ class _Reduction(_Step):
         self.op = instruction.op
         args = instruction.args
         halves = [args] if instruction.op != "dot" else [args[: instruction.detail], args[instruction.detail :]]
-        self.halves = [_Items(half, program, ndim, needs_grad, batched) for half in halves]
+        self.halves = [_Items(half, program, ndim, needs_grad, batched, f"i{out}_{h}") for h, half in enumerate(halves)]
         self.share_ndim = int(batched) + 1  # a rule's shares have an item axis, and a row axis if batched
-        self.saved: list[str] = []
+        self.arrays = ", ".join(items.name for items in self.halves)
 
     def forward(self, code):
-        self.saved = [items.gather(code, f"i{self.out}_{h}") for h, items in enumerate(self.halves)]
+        for items in self.halves:
+            items.gather(code)
         function = code.bind(kernels.REDUCE[self.op], f"{self.op}_items")
-        code.line(f"v{self.out} = {function}({', '.join(self.saved)})")
+        code.line(f"v{self.out} = {function}({self.arrays})")
 
     def backward(self, code, grads):
         rule = code.bind(kernels.REDUCE_RULES[self.op], f"{self.op}_rule")
-        code.line(f"s{self.out} = {rule}(g{self.out}, v{self.out}, {', '.join(self.saved)})")
+        code.line(f"s{self.out} = {rule}(g{self.out}, v{self.out}, {self.arrays})")
         for h, items in enumerate(self.halves):
             items.scatter(code, grads, f"s{self.out}[{h}]", self.share_ndim)
 
@@ -517,7 +520,6 @@ class _Linear(_Step):
     def __init__(self, out, program, instruction, slot, ndim, needs_grad):
         super().__init__(out)
         weights, bias, bias_inputs = instruction.detail
-        self.items = _Items(instruction.args, program, ndim, needs_grad, True)
         self.size = (len(weights), len(weights[0]))
         self.bias_inputs = tuple(bias_inputs) if bias and bias[0] else ()
         block = _Gather(
@@ -527,19 +529,19 @@ class _Linear(_Step):
         if self.block is None:  # not one slice of θ: read W and the bias apart
             self.weights = _Gather(slot[p] for row in weights for p in row)
             self.bias = _Gather(slot[p] for row in bias for p in row) if self.bias_inputs else None
+        constants = self.bias_inputs if self.block is not None else ()  # the bias's inputs as columns
+        self.items = _Items(instruction.args, program, ndim, needs_grad, True, f"x{out}", constants)
         self.plain_bias = self.bias_inputs == (1.0,)  # a neuron's bias: the parameter itself
         self.constants = np.array(self.bias_inputs)
         self.inputs_need_grad = any(entry[3] for entry in self.items.layout)
-        self.inputs = ""
 
     def forward(self, code):
         out, (k, n) = self.out, self.size
+        self.items.gather(code)
         if self.block is not None:
-            self.inputs = self.items.gather(code, f"x{out}", self.bias_inputs)
             code.line(f"w{out} = {self.block.read(code)}.reshape({k}, {n + len(self.bias_inputs)})")
-            code.line(f"v{out} = linear({self.inputs}, w{out}, None)")
+            code.line(f"v{out} = linear({self.items.name}, w{out}, None)")
             return
-        self.inputs = self.items.gather(code, f"x{out}")
         code.line(f"w{out} = {self.weights.read(code)}.reshape({k}, {n})")
         bias = "None"
         if self.bias is not None:
@@ -549,13 +551,13 @@ class _Linear(_Step):
             else:
                 constants = code.bind(self.constants, "bias_inputs")
                 code.line(f"b{out} = dot({self.bias.read(code)}.reshape({k}, -1), {constants})")
-        code.line(f"v{out} = linear({self.inputs}, w{out}, {bias})")
+        code.line(f"v{out} = linear({self.items.name}, w{out}, {bias})")
 
     def backward(self, code, grads):
         out = self.out
         with_bias = self.block is None and self.bias is not None
         names = f"{f'dx{out}' if self.inputs_need_grad else '_'}, dw{out}, {f'db{out}' if with_bias else '_'}"
-        code.line(f"{names} = linear_rule(g{out}, {self.inputs}, w{out}, "
+        code.line(f"{names} = linear_rule(g{out}, {self.items.name}, w{out}, "
                   f"inputs_need_grad={self.inputs_need_grad}, bias={with_bias})")  # fmt: skip
         if self.block is not None:
             self.block.add(code, f"dw{out}.ravel()")

@@ -154,8 +154,7 @@ class Tape:
         arrays, rows = self.batch_arrays(batch)
         if gradient is not None and gradient not in REDUCTIONS:
             raise ValueError(f"reduction must be 'mean' or 'sum', not {gradient!r}")
-        if not 0 <= output < self.outputs:
-            raise ValueError(f"output must be between 0 and {self.outputs - 1}, not {output!r}")
+        self._check_output(output)
         theta = self._theta(theta)
         with np.errstate(all="ignore"):  # inf and nan follow IEEE rules, as in the engine
             if gradient is None:
@@ -167,6 +166,10 @@ class Tape:
         if not self.checked or _power_of_four(self.calls):  # calls 1, 4, 16, 64, ...
             self._check_rows(arrays)
         return self.replay.result(values, rows), grad
+
+    def _check_output(self, output):
+        if not 0 <= output < self.outputs:
+            raise ValueError(f"output must be between 0 and {self.outputs - 1}, not {output!r}")
 
     def _theta(self, theta):
         theta = np.asarray(theta, dtype=float)
@@ -252,8 +255,7 @@ class Tape:
         of output number ``output`` with respect to ``v3``: the chain rule,
         written out once for every row.
         """
-        if not 0 <= output < self.outputs:
-            raise ValueError(f"output must be between 0 and {self.outputs - 1}, not {output!r}")
+        self._check_output(output)
         return self.replay.source(output)
 
     def __str__(self) -> str:
